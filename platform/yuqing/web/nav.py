@@ -1,0 +1,60 @@
+"""The tenant navigation bar; each domain adds its entries with :func:`register_nav`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, g, request, url_for
+from flask_babel import gettext
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    endpoint: str
+    roles: tuple[str, ...] | None
+    order: int
+
+
+_entries: dict[str, NavEntry] = {}
+
+
+def register_nav(label: str, endpoint: str, roles: tuple[str, ...] | None = None,
+                 order: int = 50) -> None:
+    """Show ``label`` (a Chinese msgid) to members holding one of ``roles`` (``None``: all)."""
+    _entries[endpoint] = NavEntry(label, endpoint, roles, order)
+
+
+def tenant_nav() -> list[dict]:
+    actor = g.get("actor")
+    if actor is None:
+        return []
+    items = []
+    for entry in sorted(_entries.values(), key=lambda e: e.order):
+        if entry.roles is not None and not actor.has_role(*entry.roles):
+            continue
+        url = url_for(entry.endpoint)
+        items.append({"label": gettext(entry.label), "url": url,
+                      "active": request.path == url})
+    return items
+
+
+def role_label(role: str) -> str:
+    tenant = g.get("tenant")
+    if tenant is not None and tenant.policy_key:
+        from yuqing.policy import get_plugin
+
+        try:
+            return get_plugin(tenant.policy_key).role_label(role)
+        except Exception:  # a label is cosmetic; never fail a page over it
+            return role
+    return role
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def _helpers():
+        return {"tenant_nav": tenant_nav, "role_label": role_label}
+
+
+register_nav("首页", "web.tenant_home", order=0)
