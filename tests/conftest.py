@@ -132,10 +132,12 @@ def redis_client(redis_url):
 
 @pytest.fixture(autouse=True)
 def _clean_state(request):
+    uses_app = "app" in request.fixturenames
+    app = request.getfixturevalue("app") if uses_app else None
+    redis_client = request.getfixturevalue("redis_client") if uses_app else None
     yield
-    if "app" not in request.fixturenames:
+    if app is None:
         return
-    app = request.getfixturevalue("app")
     from yuqing.extensions import db
     from yuqing.tenancy.scope import enter_request_scope
 
@@ -143,7 +145,7 @@ def _clean_state(request):
         db.session.remove()
     enter_request_scope(None)
     _wipe_database(app.config["OWNER_ENGINE_URL"])
-    request.getfixturevalue("redis_client").flushdb()
+    redis_client.flushdb()
 
 
 @pytest.fixture

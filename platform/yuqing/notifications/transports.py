@@ -129,6 +129,9 @@ def send_email(
     """
     if security not in ("none", "starttls", "ssl"):
         raise ValueError(f"unknown SMTP security {security!r}")
+    if not f"{username or ''}{password or ''}".isascii():
+        # smtplib encodes AUTH credentials as ASCII and would fail mid-session.
+        raise DeliveryError("SMTP username and password must be ASCII", retryable=False)
     message = build_email(mail_from, to, subject, body_text, body_html)
     envelope_from = parseaddr(mail_from)[1] or mail_from
     context = ssl_context or ssl.create_default_context()

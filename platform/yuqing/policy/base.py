@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 from yuqing.errors import NotFound, ValidationFailed
 from yuqing.policy.labels import (
     ACTION_LABELS,
+    CANONICAL_ROLE_LABELS,
     ANCHOR_LABELS,
     SEVERITY_LABELS,
     STAGE_LABELS,
@@ -306,7 +307,7 @@ class PolicyPlugin:
         for flag, extra in self.optional_schedule.items():
             if p.get(flag):
                 rules.extend(extra)
-        values = {k: ",".join(v) if isinstance(v, list) else v for k, v in p.items()}
+        values = when_values(p)
         return [dataclasses.replace(rule, when=rule.when.format(**values)) for rule in rules]
 
     # --- description ------------------------------------------------------------------------
@@ -445,6 +446,11 @@ class PolicyPlugin:
         return described
 
 
+def when_values(params: dict) -> dict:
+    """Parameters as they are substituted into a schedule's ``when`` (lists comma-joined)."""
+    return {k: ",".join(map(str, v)) if isinstance(v, list) else v for k, v in params.items()}
+
+
 def _stringify_keys(messages):
     """marshmallow keys list items by int; JSON and the UI want strings."""
     if isinstance(messages, dict):
@@ -457,8 +463,6 @@ def canonical_roles(**labels: tuple[str, str] | str) -> tuple[Role, ...]:
 
     ``labels`` maps a canonical key to ``label_zh`` or ``(label_zh, label_en)``.
     """
-    from yuqing.policy.labels import CANONICAL_ROLE_LABELS
-
     unknown = set(labels) - set(CANONICAL_ROLE_LABELS)
     if unknown:
         raise ValueError(f"not canonical roles: {sorted(unknown)}")

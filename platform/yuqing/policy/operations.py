@@ -11,7 +11,7 @@ def resolve_policy_choice(key: str, raw_params: dict | None) -> tuple[str, dict]
     """Validate a plugin key and its parameters; answer the key and the resolved parameters."""
     from yuqing.policy import all_plugins
 
-    plugins = all_plugins()
+    plugins = {plugin.key: plugin for plugin in all_plugins()}
     if key not in plugins:
         known = "、".join(sorted(plugins))
         raise ValidationFailed({"plugin": [f"未知的处置方案插件：{key}（可选：{known}）"]})
@@ -22,6 +22,21 @@ def choose_policy(*, tenant: Tenant, key: str, params: dict | None) -> Tenant:
     """Set the tenant's plugin and parameters. Open incidents keep the snapshot they have."""
     tenant.policy_key, tenant.policy_params = resolve_policy_choice(key, params)
     db.session.flush()
+    return tenant
+
+
+def change_tenant_policy(*, tenant: Tenant, key: str, params: dict | None, actor) -> Tenant:
+    """The tenant admin's change of plugin or parameters, on the audit record."""
+    from yuqing.audit.operations import record_event
+
+    before = {"plugin": tenant.policy_key, "params": tenant.policy_params}
+    choose_policy(tenant=tenant, key=key, params=params)
+    record_event(
+        "policy.change",
+        actor=actor,
+        before=before,
+        after={"plugin": tenant.policy_key, "params": tenant.policy_params},
+    )
     return tenant
 
 

@@ -12,6 +12,8 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from yuqing.policy.labels import parse_when
+
 # --- fields with Chinese messages -----------------------------------------------------------
 
 _COMMON_MESSAGES = {
@@ -241,3 +243,18 @@ class BaseParamsSchema(Schema):
         label_zh="外部协调机构名称（「县xx办」）",
         source="篇六/篇九 占位符「县xx办」；default 县网信办",
     )
+
+
+def _check_when(value: str) -> None:
+    try:
+        parse_when(value)
+    except ValueError as exc:
+        raise ValidationError(
+            "必须是 daily@HH:MM、weekly@Mon、monthly@month_end、quarterly@quarter_end、"
+            "semiannual、annual@MM-DD 或 dates@MM-DD,… 之一。"
+        ) from exc
+
+
+def when_param(default: str, *, label_zh: str, source: str, help_zh: str = "") -> fields.Field:
+    """A schedule expression (``daily@17:00``, ``weekly@Mon`` …) chosen by the tenant."""
+    return ZhString(load_default=default, validate=_check_when, metadata=_meta(label_zh, source, help_zh))
