@@ -7,6 +7,7 @@ third of four grades in 篇六 — so grades are ordered and compared by canonic
 
 from __future__ import annotations
 
+from policy_plugins._common import pick, report_table
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, choice_param, int_param
 from yuqing.policy.rules import ApprovalRule, EndOfDay, Grade, Role, ScheduleRule
@@ -16,12 +17,9 @@ from yuqing.policy.tables import (
     DeadlineTable,
     ParamHours,
     ParamWorkingDays,
-    for_grades,
     hours,
     minutes,
 )
-
-from policy_plugins._common import pick, report_table
 
 # Lowest first: 三级 → 二级 → 一级.
 GRADES = (
@@ -224,11 +222,7 @@ class HighwayBranchPolicy(PolicyPlugin):
     escalation_flags_source = "篇四「因处置不当,导致发展态势进一步扩大」"
 
     def classify(self, m, params):
-        if (
-            m.media_level in ("central", "national_portal")
-            or m.hotspot
-            or m.nationwide_attention
-        ):
+        if m.media_level in ("central", "national_portal") or m.hotspot or m.nationwide_attention:
             return self.grade_by_code(LEVEL_1)
         if m.media_level in ("provincial", "city_major") or m.needs_gov_coordination:
             return self.grade_by_code(LEVEL_2)

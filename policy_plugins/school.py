@@ -6,6 +6,7 @@ Built from 篇八 (信丰县金盆山学校: the only numeric grading in the see
 
 from __future__ import annotations
 
+from policy_plugins._common import pian8_severity, pick, report_table
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, choice_param, when_param
 from yuqing.policy.rules import ApprovalRule, Grade, Role, ScheduleRule
@@ -17,8 +18,6 @@ from yuqing.policy.tables import (
     for_grades,
     hours,
 )
-
-from policy_plugins._common import pian8_severity, pick, report_table
 
 GRADES = (
     Grade(
@@ -151,7 +150,9 @@ class SchoolPolicy(PolicyPlugin):
             limits={
                 GENERAL: hours(2),
                 MAJOR: Limit(IMMEDIATE, "default（篇八 重大以上「立即」启动，默认 15 分钟）"),
-                EXTRAORDINARY: Limit(IMMEDIATE, "default（篇八 重大以上「立即」启动，默认 15 分钟）"),
+                EXTRAORDINARY: Limit(
+                    IMMEDIATE, "default（篇八 重大以上「立即」启动，默认 15 分钟）"
+                ),
             },
         ),
         DeadlineTable(

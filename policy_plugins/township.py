@@ -7,6 +7,7 @@ template with petitions, 24 h duty and the 17:00 daily report; verification 一�
 
 from __future__ import annotations
 
+from policy_plugins._common import pick, report_table
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, choice_param, int_param, when_param
 from yuqing.policy.rules import ApprovalRule, Grade, Role, ScheduleRule
@@ -15,12 +16,10 @@ from yuqing.policy.tables import (
     DeadlineTable,
     Limit,
     ParamHours,
+    ParamWorkingDays,
     for_grades,
     minutes,
 )
-from yuqing.policy.tables import ParamWorkingDays
-
-from policy_plugins._common import pick, report_table
 
 GRADES = (
     Grade("general", "一般网络舆情", "General", "S1", "影响不是很大的舆情（篇二、篇十八）。"),

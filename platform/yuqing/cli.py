@@ -164,7 +164,7 @@ def users_create(slug, email, name, roles, unit_code, platform_admin):
         _fail_on_domain_error(exc)
     if generated:
         click.echo(f"密码（只显示一次）: {generated}")
-    click.echo(f"用户 {email} 已就绪", err=bool(generated) is False)
+    click.echo(f"用户 {email} 已就绪", err=True)
 
 
 @cli.group()

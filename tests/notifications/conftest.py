@@ -4,8 +4,8 @@ Both listen on 127.0.0.1 on a free port and record what they receive, so tests e
 actual protocols (smtplib, urllib) rather than mocks. Fixtures:
 
 - ``smtp_server``: ``.host``, ``.port``, ``.messages`` (parsed ``EmailMessage``s),
-  ``.raw_messages``, ``.envelopes``, ``.reject_recipient(address, reply)``, ``.queue_data_reply(reply)``, and
-  AUTH PLAIN/LOGIN accepting ``.username`` / ``.password``.
+  ``.raw_messages``, ``.envelopes``, ``.reject_recipient(address, reply)``,
+  ``.queue_data_reply(reply)``, and AUTH PLAIN/LOGIN accepting ``.username`` / ``.password``.
 - ``webhook_server``: ``.url``, ``.requests`` (``RecordedRequest``), and
   ``.queue_response(status, body, delay)`` to script the next answers (default: 200 with
   ``{"errcode": 0, "errmsg": "ok"}``, which satisfies plain JSON, WeCom and DingTalk senders).

@@ -79,6 +79,42 @@ def test_title_uses_a_real_bold_face(sample_pdf):
     assert "Noto-Sans-CJK-SC" in fonts
 
 
+def _styles_by_class(html: str) -> dict[str, dict]:
+    """Computed font size (pt), weight and colour of the first box of each element type."""
+    found: dict[str, dict] = {}
+
+    def walk(box) -> None:
+        element = getattr(box, "element", None)
+        if element is not None:
+            key = element.get("class") or box.element_tag
+            found.setdefault(
+                key,
+                {
+                    "size": round(box.style["font_size"] * 0.75, 1),  # CSS px → pt
+                    "weight": box.style["font_weight"],
+                    "red": box.style["color"][:3] == (0.8, 0.0, 0.0),
+                },
+            )
+        for child in getattr(box, "children", []):
+            walk(child)
+
+    walk(weasyprint.HTML(string=html).render().pages[0]._page_box)
+    return found
+
+
+def test_type_sizes_follow_the_documented_choices():
+    html = render_string(
+        SAMPLE_TEMPLATE, sample_context(masthead="舆情快报", issue_number=12, rows=[])
+    )
+    styles = _styles_by_class(html)
+
+    assert styles["title"] == {"size": 22.0, "weight": 700, "red": False}  # 二号, bold
+    assert styles["masthead"] == {"size": 36.0, "weight": 700, "red": True}
+    assert styles["p"]["size"] == 14.0  # body 四号
+    assert styles["th"] == {"size": 10.5, "weight": 700, "red": False}  # tables 五号
+    assert styles["classification"]["weight"] == 700
+
+
 def test_qpdf_check_passes(sample_pdf):
     qpdf_check(sample_pdf)
 

@@ -21,8 +21,8 @@ from marshmallow import ValidationError
 from yuqing.errors import NotFound, ValidationFailed
 from yuqing.policy.labels import (
     ACTION_LABELS,
-    CANONICAL_ROLE_LABELS,
     ANCHOR_LABELS,
+    CANONICAL_ROLE_LABELS,
     SEVERITY_LABELS,
     STAGE_LABELS,
     STATEMENT_KIND_LABELS,
@@ -234,9 +234,7 @@ class PolicyPlugin:
 
     def allowed_roles(self, action: str, params: dict | None = None) -> frozenset[str]:
         if action not in ACTIONS:
-            raise PolicyLookupError(
-                f"未知的操作 {action!r}。", f"Unknown action {action!r}."
-            )
+            raise PolicyLookupError(f"未知的操作 {action!r}。", f"Unknown action {action!r}.")
         roles = set(self.action_table().get(action, ()))
         if action == "approve_statement":
             for rule in self.approval_rules_for(params):
@@ -256,7 +254,8 @@ class PolicyPlugin:
         self.grade_by_code(grade_code)
         if statement_kind not in STATEMENT_KINDS:
             raise PolicyLookupError(
-                f"未知的回应类型 {statement_kind!r}。", f"Unknown statement kind {statement_kind!r}."
+                f"未知的回应类型 {statement_kind!r}。",
+                f"Unknown statement kind {statement_kind!r}.",
             )
         roles: list[str] = []
         for rule in self.approval_rules_for(params):

@@ -52,7 +52,9 @@ def show_plugin(key: str, as_json: bool) -> None:
     plugin_cls, problems = registry.load_entry_point(ep)
     if plugin_cls is None or problems:
         _echo_problems(key, problems)
-        raise click.ClickException(f"插件 {key} 未通过校验，无法显示；请先运行 plugins check {key}。")
+        raise click.ClickException(
+            f"插件 {key} 未通过校验，无法显示；请先运行 plugins check {key}。"
+        )
     described = plugin_cls().describe()
     if as_json:
         click.echo(json.dumps(described, ensure_ascii=False, indent=2))
@@ -96,15 +98,19 @@ def _echo_description(d: dict) -> None:
     echo("\n【参数】")
     for p in d["params"]:
         unit = p["unit_zh"]
-        choices = f"  可选：{'、'.join(f'{k}（{v}）' for k, v in p['choices'].items())}" if p[
-            "choices"
-        ] else ""
+        choices = (
+            f"  可选：{'、'.join(f'{k}（{v}）' for k, v in p['choices'].items())}"
+            if p["choices"]
+            else ""
+        )
         echo(f"  {p['name']}：{p['label_zh']} = {p['default']}{unit}  〔{p['source']}〕{choices}")
 
     echo("\n【等级】（由低到高）")
     for g in d["grades"]:
         review = "；须总结评估" if g["review_required"] else ""
-        echo(f"  {g['code']}：{g['label_zh']}（{g['label_en']}）→ {g['severity']} {g['severity_zh']}{review}")
+        echo(
+            f"  {g['code']}：{g['label_zh']}（{g['label_en']}）→ {g['severity']} {g['severity_zh']}{review}"
+        )
         if g["description_zh"]:
             echo(f"      {g['description_zh']}")
 
@@ -141,16 +147,22 @@ def _echo_description(d: dict) -> None:
 
     esc = d["escalation"]
     echo("\n【超时逐级提醒】")
-    echo(f"  {' → '.join(esc['steps_zh'])}，每 {esc['cadence_minutes']} 分钟一级  〔{esc['source']}〕")
+    echo(
+        f"  {' → '.join(esc['steps_zh'])}，每 {esc['cadence_minutes']} 分钟一级  〔{esc['source']}〕"
+    )
     fractions = "、".join(f"{int(f * 100)}%" for f in d["prewarn_fractions"])
     echo(f"  到期前预警：时限的 {fractions}")
     if d["escalation_flags"]:
-        echo(f"  自动升一级的情形：{'、'.join(d['escalation_flags'])}  〔{d['escalation_flags_source']}〕")
+        echo(
+            f"  自动升一级的情形：{'、'.join(d['escalation_flags'])}  〔{d['escalation_flags_source']}〕"
+        )
 
     echo("\n【定期报表】")
     if not d["schedule"]:
         echo("  （无）")
     for s in d["schedule"]:
-        echo(f"  {s['when_zh']}：{s['label_zh']} → {'、'.join(s['recipients_zh'])}  〔{s['source']}〕")
+        echo(
+            f"  {s['when_zh']}：{s['label_zh']} → {'、'.join(s['recipients_zh'])}  〔{s['source']}〕"
+        )
 
     echo("\n回应类型：" + "、".join(f"{k}={v[0]}" for k, v in STATEMENT_KIND_LABELS.items()))

@@ -247,7 +247,9 @@ def _check_approvals(plugin, grade_codes, role_keys, params, problems) -> None:
     for grade in sorted(grade_codes):
         missing = [k for k in STATEMENT_KINDS if (grade, k) not in covered]
         if missing:
-            problems.append(f"等级 {grade} 缺少审批规则：回应类型 {'、'.join(missing)} 未被任何规则覆盖。")
+            problems.append(
+                f"等级 {grade} 缺少审批规则：回应类型 {'、'.join(missing)} 未被任何规则覆盖。"
+            )
 
 
 def _check_deadlines(plugin, grade_codes, role_keys, params, problems) -> None:
@@ -260,7 +262,9 @@ def _check_deadlines(plugin, grade_codes, role_keys, params, problems) -> None:
         if table.stage not in STAGES:
             problems.append(f"{where} 的环节 {table.stage!r} 未知（可用：{'、'.join(STAGES)}）。")
         if table.anchor not in ANCHORS:
-            problems.append(f"{where} 的起算点 {table.anchor!r} 未知（可用：{'、'.join(ANCHORS)}）。")
+            problems.append(
+                f"{where} 的起算点 {table.anchor!r} 未知（可用：{'、'.join(ANCHORS)}）。"
+            )
         if table.actor_role not in role_keys:
             problems.append(f"{where} 的责任角色 {table.actor_role!r} 未声明。")
         if not table.source:
@@ -268,7 +272,9 @@ def _check_deadlines(plugin, grade_codes, role_keys, params, problems) -> None:
         if not table.label_zh or not table.label_en:
             problems.append(f"{where} 缺少中文或英文说明。")
         for grade in sorted(grade_codes - set(table.limits)):
-            problems.append(f"{where} 缺少等级 {grade!r}：请给出时限，或写 None 表示该等级不设时限。")
+            problems.append(
+                f"{where} 缺少等级 {grade!r}：请给出时限，或写 None 表示该等级不设时限。"
+            )
         for grade in sorted(set(table.limits) - grade_codes):
             problems.append(f"{where} 引用了未声明的等级 {grade!r}。")
         for grade in sorted(set(table.limits) & grade_codes):

@@ -86,6 +86,7 @@ CANONICAL_ROLE_LABELS = {
     "unit_handler": ("涉事单位负责人/联络员", "Involved-unit handler"),
 }
 
+
 def within_zh(within) -> str:
     """「4 小时内」, 「3 个工作日内」, 「当日内」, 「17:00 前」."""
     if isinstance(within, Duration | WorkingDays | EndOfDay | TimeOfDay):

@@ -104,7 +104,9 @@ def text_param(
 ) -> fields.Field:
     return ZhString(
         load_default=default,
-        validate=validate.Length(min=1, max=max_length, error=f"长度必须在 1 到 {max_length} 之间。"),
+        validate=validate.Length(
+            min=1, max=max_length, error=f"长度必须在 1 到 {max_length} 之间。"
+        ),
         metadata=_meta(label_zh, source, help_zh),
     )
 
@@ -257,4 +259,6 @@ def _check_when(value: str) -> None:
 
 def when_param(default: str, *, label_zh: str, source: str, help_zh: str = "") -> fields.Field:
     """A schedule expression (``daily@17:00``, ``weekly@Mon`` …) chosen by the tenant."""
-    return ZhString(load_default=default, validate=_check_when, metadata=_meta(label_zh, source, help_zh))
+    return ZhString(
+        load_default=default, validate=_check_when, metadata=_meta(label_zh, source, help_zh)
+    )

@@ -220,8 +220,12 @@ def _check_font(font: pikepdf.Dictionary) -> _FontCheck:
     font_file_key = None
     if descriptor is not None:
         font_file_key = next((key for key in _FONT_FILE_KEYS if key in descriptor), None)
+    if subtype == "/Type3":
+        # Glyphs are content streams inside the font dictionary (WeasyPrint's bitmap fonts,
+        # used for colour emoji): embedded by definition, not followed further.
+        font_file_key = "/CharProcs"
     check = _FontCheck(
-        name=str(font.get("/BaseFont", "?")).lstrip("/"),
+        name=str(font.get("/BaseFont", font.get("/Name", "?"))).lstrip("/"),
         subtype="/".join(
             str(value).lstrip("/")
             for value in (subtype, descendant.get("/Subtype") if descendant is not font else None)
