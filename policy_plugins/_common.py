@@ -144,9 +144,7 @@ def pian8_severity(m: Metrics, exactly_5_sites: str) -> str:
     return "S1"
 
 
-def report_table(
-    grades, source: str, label_zh: str = "信息员发现舆情后报送办公室"
-) -> DeadlineTable:
+def report_table(grades, source: str, label_zh: str = "发现舆情后报送办公室") -> DeadlineTable:
     """「第一时间」 intake report, monitor → office, from discovery (digest D07)."""
     return DeadlineTable(
         stage="report",

@@ -51,9 +51,183 @@ class Factories:
                 db.session.commit()
         return user
 
-    def api_key(self, tenant, roles=("office",), name: str | None = None) -> str:
+    def api_key(self, tenant, roles=("office",), name: str | None = None, unit=None) -> str:
         with tenant_scope(tenant.id):
             _, raw = create_api_key(tenant=tenant, name=name or f"key-{next(_counter)}",
-                                    roles=list(roles))
+                                    roles=list(roles), unit=unit)
             db.session.commit()
         return raw
+
+    # --- reports (issue 6) ------------------------------------------------------------------
+    # Incidents with a history, made row by row so that report tests do not depend on how the
+    # lifecycle's operations evolve; the audit events are real chain appends.
+
+    def report_incident(self, tenant, *, title: str = "某小区供暖不足引发网民关注",
+                        summary: str = "网民在本地论坛发帖反映小区供暖温度不达标。",
+                        unit=None, grade: str = "important", category: str | None = "C1",
+                        discovered_at=None, signals=(), deadlines=(), statements=(),
+                        review: dict | None = None, handler=None, state: str = "tracking"):
+        """An incident of ``tenant`` with posts, deadlines (met, late, missed), statements.
+
+        ``signals``: dicts with ``content``, ``handle``, ``title``, ``url``.
+        ``deadlines``: dicts with ``stage``, ``label``, ``source``, ``due`` (hours after
+        discovery) and ``met`` (hours after discovery, or None); a deadline met after ``due``
+        or still open past it gets a ``deadline.breach`` event and an accountability entry.
+        """
+        from datetime import UTC, datetime, timedelta
+
+        from yuqing.accounts.actor import system_actor
+        from yuqing.audit.operations import record_event
+        from yuqing.deadlines.models import AccountabilityEntry, Deadline
+        from yuqing.incidents.models import (
+            DispatchSlip,
+            Incident,
+            Review,
+            Statement,
+            StatementApproval,
+            StatementVersion,
+        )
+        from yuqing.policy import get_plugin
+        from yuqing.signals.models import Signal
+
+        discovered = discovered_at or datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
+        plugin = get_plugin(tenant.policy_key)
+        grade_row = plugin.grade_by_code(grade)
+        with tenant_scope(tenant.id):
+            actor = system_actor(tenant.id)
+            incident = Incident(
+                title=title, summary=summary, state=state, grade_code=grade_row.code,
+                grade_label=grade_row.label_zh, severity=grade_row.severity, category=category,
+                unit_id=unit.id if unit is not None else None, policy_key=plugin.key,
+                policy_version=plugin.version, policy_params={},
+                metrics={"views": 12000, "comments": 340}, discovered_at=discovered,
+                posted_at=discovered - timedelta(minutes=40),
+                reported_at=discovered + timedelta(minutes=20),
+                assessed_at=discovered + timedelta(hours=1), created_by="system",
+            )
+            db.session.add(incident)
+            db.session.flush()
+            record_event("incident.create", actor=actor, subject=incident,
+                         after={"title": title, "grade": grade}, at=discovered)
+            for index, spec in enumerate(signals):
+                db.session.add(Signal(
+                    url=spec.get("url", f"https://bbs.example.cn/t/{incident.id}-{index}"),
+                    canonical_url=spec.get("url", f"https://bbs.example.cn/t/{incident.id}-{index}"),
+                    platform=spec.get("platform", "本地论坛"), title=spec.get("title", title),
+                    content=spec.get("content", ""), author_handle=spec.get("handle"),
+                    posted_at=discovered - timedelta(minutes=40), discovered_at=discovered,
+                    incident_id=incident.id,
+                ))
+            if unit is not None:
+                slip = DispatchSlip(incident_id=incident.id, unit_id=unit.id,
+                                    sent_at=discovered + timedelta(hours=1, minutes=10),
+                                    sent_by="system",
+                                    received_at=discovered + timedelta(hours=1, minutes=30),
+                                    handler_user_id=handler.id if handler else None,
+                                    handler_name=handler.name if handler else None)
+                db.session.add(slip)
+                incident.dispatched_at = slip.sent_at
+            db.session.flush()
+            for spec in deadlines:
+                due = discovered + timedelta(hours=spec["due"])
+                met = discovered + timedelta(hours=spec["met"]) if spec.get("met") is not None else None
+                row = Deadline(incident_id=incident.id, stage=spec["stage"],
+                               anchor="discovered_at", anchor_at=discovered, grade_code=grade,
+                               within={"type": "duration", "minutes": int(spec["due"] * 60)},
+                               label_zh=spec.get("label", "限时办理"),
+                               rule_source=spec.get("source", "篇五 D07"),
+                               actor_role=spec.get("role", "unit_handler"), due_at=due,
+                               met_at=met)
+                db.session.add(row)
+                db.session.flush()
+                if met is not None:
+                    record_event("deadline.met", actor=actor, subject=("deadline", row.id),
+                                 data={"stage": row.stage, "met_at": met}, at=met)
+                late_at = met if met is not None else spec.get("now", due + timedelta(hours=2))
+                if late_at > due:
+                    row.breached_at = due
+                    event = record_event(
+                        "deadline.breach", actor=actor, subject=("deadline", row.id),
+                        data={"stage": row.stage, "due_at": due,
+                              "lateness_seconds": int((late_at - due).total_seconds())},
+                        at=due)
+                    db.session.add(AccountabilityEntry(
+                        kind="late_report" if spec["stage"] == "report" else "missed_deadline",
+                        incident_id=incident.id, deadline_id=row.id,
+                        unit_id=unit.id if unit is not None else None,
+                        person_id=handler.id if handler else None,
+                        responsible_role=row.actor_role, rule_label_zh=row.label_zh,
+                        rule_source=row.rule_source, stage=row.stage, due_at=due,
+                        lateness_seconds=int((late_at - due).total_seconds()), met_at=met,
+                        evidence=f"「{row.label_zh}」逾期。", audit_event_ids=[event.id],
+                        created_by="system", created_by_name="系统", created_at=due,
+                    ))
+            for index, text in enumerate(statements):
+                at = discovered + timedelta(hours=2 + index)
+                statement = Statement(incident_id=incident.id,
+                                      kind="holding_reply" if index == 0 else "reply",
+                                      state="published", created_by="system", published_at=at,
+                                      published_by="新闻发言人", published_text=text,
+                                      published_grade=grade)
+                db.session.add(statement)
+                db.session.flush()
+                db.session.add(StatementVersion(statement_id=statement.id, number=1, text=text,
+                                                author_label="system", author_name="办公室"))
+                db.session.add(StatementApproval(statement_id=statement.id, version=1,
+                                                 role="leader", approver_label="system",
+                                                 approver_name="王组长", approved_at=at))
+            if review is not None:
+                db.session.add(Review(incident_id=incident.id, summary=review["summary"],
+                                      lessons=review.get("lessons", ""),
+                                      author_label="system", author_name="办公室"))
+                incident.reviewed_at = discovered + timedelta(days=3)
+            db.session.commit()
+            incident_id = incident.id
+        db.session.expunge_all()
+        return incident_id
+
+    def report_finding(self, tenant, incident_id: int, *, person=None, unit=None,
+                       kind: str = "finding_concealment", evidence: str = "经核查，存在瞒报情形。"):
+        """A 瞒报/谎报 finding recorded by a person, with its audit event."""
+        from yuqing.accounts.actor import Actor
+        from yuqing.audit.operations import record_event
+        from yuqing.deadlines.models import AccountabilityEntry
+
+        with tenant_scope(tenant.id):
+            actor = Actor(tenant_id=tenant.id, roles=frozenset({"auditor"}), name="审计员")
+            entry = AccountabilityEntry(kind=kind, incident_id=incident_id,
+                                        unit_id=unit.id if unit else None,
+                                        person_id=person.id if person else None,
+                                        rule_label_zh="如实报告舆情", rule_source="篇四 第二十三条",
+                                        evidence=evidence, created_by="user:0",
+                                        created_by_name="审计员")
+            db.session.add(entry)
+            db.session.flush()
+            event = record_event("accountability.finding", actor=actor, subject=entry,
+                                 data={"kind": kind, "evidence": evidence})
+            entry.audit_event_ids = [event.id]
+            db.session.commit()
+            entry_id = entry.id
+        return entry_id
+
+    def report_digest(self, tenant, *, issue_no: int = 7, items=None, label="当天舆情汇总（标题+链接地址）"):
+        from datetime import UTC, datetime
+
+        from yuqing.deadlines.models import Digest
+
+        with tenant_scope(tenant.id):
+            digest = Digest(
+                schedule_key="daily_digest", label_zh=label, rule_source="篇五 D12「每天下午17时」",
+                schedule_when="daily@17:00",
+                period_start=datetime(2026, 11, 1, 9, 0, tzinfo=UTC),
+                period_end=datetime(2026, 11, 2, 9, 0, tzinfo=UTC), issue_no=issue_no,
+                items=items if items is not None else [
+                    {"incident_id": None, "title": "某小区供暖不足", "url": "https://bbs.example.cn/t/1",
+                     "grade": "一般网络舆情"},
+                ],
+                recipients=["office"],
+            )
+            db.session.add(digest)
+            db.session.commit()
+            digest_id = digest.id
+        return digest_id

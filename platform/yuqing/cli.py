@@ -246,15 +246,14 @@ def worker(queues, burst):
 def cron():
     """启动 rq cron：每分钟的兜底扫描和定期简报。"""
     _start_embedded_redis()
-    config = importlib.util.find_spec("yuqing.cron_config")
-    if config is None:
-        raise click.ClickException("yuqing.cron_config 不存在")
     from rq.cron import CronScheduler
 
     from yuqing.jobs import redis_connection
 
     scheduler = CronScheduler(connection=redis_connection())
-    scheduler.load_config_from_file(config.origin)
+    # A dotted module path: rq imports it like any module (a file path would load a second
+    # copy of it under another name).
+    scheduler.load_config_from_file("yuqing.cron_config")
     scheduler.start()
 
 

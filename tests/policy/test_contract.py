@@ -6,6 +6,8 @@ import json
 from datetime import timedelta
 
 import pytest
+
+from tests.policy.conftest import TinyPolicy
 from yuqing.errors import NotFound, ValidationFailed
 from yuqing.policy.base import DEFAULT_ACTION_ROLES, PolicyLookupError
 from yuqing.policy.labels import (
@@ -26,8 +28,6 @@ from yuqing.policy.rules import (
     STATEMENT_KINDS,
     Duration,
 )
-
-from tests.policy.conftest import TinyPolicy
 
 
 def test_vocabulary_has_labels_for_every_term():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from policy_plugins.highway_branch import HighwayBranchPolicy
 from policy_plugins.urban_management import UrbanManagementPolicy
 from yuqing.policy.rules import Duration, EndOfDay, WorkingDays
@@ -16,7 +17,9 @@ def branch():
 
 
 def rules_of(plugin, code, params=None):
-    rules = [(r.stage, r.anchor, r.within, r.actor_role) for r in plugin.deadline_rules(code, params)]
+    rules = [
+        (r.stage, r.anchor, r.within, r.actor_role) for r in plugin.deadline_rules(code, params)
+    ]
     return sorted(rules, key=repr)
 
 
@@ -65,7 +68,9 @@ def test_level_3_is_handled_directly_within_the_set_limit(branch):
     the online reply is approved by the department's supervising leader (= 网络发言人)."""
     assert branch.grade_for({"media_level": "local_site"}).code == "level_3"
     assert branch.grade_for({}).code == "level_3"
-    rules = {r.stage: r for r in branch.deadline_rules("level_3", {"tier3_handling_working_days": 5})}
+    rules = {
+        r.stage: r for r in branch.deadline_rules("level_3", {"tier3_handling_working_days": 5})
+    }
     assert rules["resolve"].within == WorkingDays(5)
     assert "notify_up" not in rules and "review" not in rules
     assert branch.approval_roles("level_3", "reply") == ("spokesperson",)
@@ -94,7 +99,9 @@ def test_mishandling_lifts_one_level(branch):
         {"media_level": "local_site", "mishandled_spread": True, "previous_grade": "level_3"}
     )
     assert lifted.code == "level_2"
-    assert branch.grade_for({"mishandled_spread": True, "previous_grade": "level_2"}).code == "level_1"
+    assert (
+        branch.grade_for({"mishandled_spread": True, "previous_grade": "level_2"}).code == "level_1"
+    )
     assert branch.grade_for({"needs_gov_coordination": True}).code == "level_2"
     assert branch.grade_for({"nationwide_attention": True}).code == "level_1"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from policy_plugins.school import SchoolPolicy
 from yuqing.policy.rules import Duration, ScheduleRule, WorkingDays
 

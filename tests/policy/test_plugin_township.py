@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from policy_plugins.township import TownshipPolicy
 from yuqing.errors import ValidationFailed
 from yuqing.policy.rules import Duration, TimeOfDay

@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+
 from yuqing.policy import registry
 
 SOURCE = Path(__file__).parent / "thirdparty_plugin"
@@ -47,8 +48,15 @@ def installed_target(tmp_path_factory):
     return target
 
 
+@pytest.fixture
+def forget_example_module():
+    yield
+    # The module came from a temporary directory that is about to disappear.
+    sys.modules.pop("yuqing_policy_example", None)
+
+
 def test_thirdparty_plugin_registers_through_its_entry_point(
-    installed_target, monkeypatch, restore_registry
+    installed_target, monkeypatch, restore_registry, forget_example_module
 ):
     [dist] = list(metadata.distributions(path=[str(installed_target)]))
     assert dist.metadata["Name"] == "yuqing-policy-example"
@@ -69,4 +77,3 @@ def test_thirdparty_plugin_registers_through_its_entry_point(
     assert plugin.approval_roles("serious", "press_release") == ("leader", "street_office")
     [verify] = [r for r in plugin.deadline_rules("routine", None) if r.stage == "verify"]
     assert verify.within.delta.total_seconds() == 6 * 3600
-    sys.modules.pop("yuqing_policy_example", None)

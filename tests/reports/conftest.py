@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
 from yuqing.reports.render import BASE_CONTEXT_DEFAULTS, get_jinja_env, render_pdf
 
 #: A report as later code will write one: extends the base and fills the body with a table.

@@ -15,6 +15,13 @@ import pytest
 import weasyprint
 from fontTools import subset
 from fontTools.ttLib import TTFont
+
+from tests.reports.conftest import (
+    SAMPLE_TEMPLATE,
+    SAMPLE_TITLE,
+    render_string,
+    sample_context,
+)
 from yuqing.reports.pdfcheck import (
     PdfCheckError,
     cjk_glyph_report,
@@ -32,13 +39,6 @@ from yuqing.reports.render import (
     render_html,
     render_pdf,
     safe_url_fetcher,
-)
-
-from tests.reports.conftest import (
-    SAMPLE_TEMPLATE,
-    SAMPLE_TITLE,
-    render_string,
-    sample_context,
 )
 
 

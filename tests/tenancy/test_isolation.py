@@ -41,7 +41,8 @@ def _make_row(make, tenant, model_name):
         row = CASES[model_name](make, tenant)
         db.session.commit()
         row_id = row.id
-    db.session.expunge_all()
+        # Forget the row so that later reads must go to the database, through the scope.
+        db.session.expunge(row)
     return row_id
 
 
@@ -125,8 +126,10 @@ def test_postgres_rls_hides_a_rows_from_raw_sql(app, make, two_tenants, model_na
     table = model.__table__.name
     with db.engine.connect() as conn:
         # The application role owns nothing and cannot bypass RLS.
-        role = conn.execute(sa.text("SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
-        assert role is False
+        with conn.begin():
+            privileged = conn.execute(sa.text(
+                "SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
+        assert privileged is False
         with conn.begin():
             conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)})
             assert conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar() == 0

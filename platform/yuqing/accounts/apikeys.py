@@ -40,10 +40,15 @@ def authenticate_api_request() -> None:
         if key is None or key.is_revoked or tenant is None or not tenant.is_active:
             raise NotAuthenticated("API 密钥无效或已吊销。", "The API key is invalid or revoked.")
         key.last_used_at = utcnow()
+        actor = Actor(
+            tenant_id=tenant.id,
+            roles=frozenset(key.roles),
+            api_key_id=key.id,
+            unit_id=key.unit_id,
+            name=f"API:{key.name}",
+        )
         db.session.commit()
     g.tenant = tenant
     g.api_key = key
-    g.actor = Actor(
-        tenant_id=tenant.id, roles=frozenset(key.roles), api_key_id=key.id, name=f"API:{key.name}"
-    )
+    g.actor = actor
     enter_request_scope(tenant.id)

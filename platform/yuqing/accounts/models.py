@@ -91,6 +91,9 @@ class ApiKey(TenantScoped, db.Model):
     prefix: Mapped[str] = mapped_column(sa.String(16))
     key_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
     roles: Mapped[list] = mapped_column(JSONType, default=list)
+    #: The unit a ``unit_handler`` key acts for; such a key may touch only incidents
+    #: dispatched to this unit or one below it, like a person holding the role.
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -103,3 +106,9 @@ class ApiKey(TenantScoped, db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: users are global, so no tenant scope is needed."""
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active_account else None

@@ -127,7 +127,8 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def create_api_key(
-    *, tenant: Tenant, name: str, roles: list[str], created_by: User | None = None
+    *, tenant: Tenant, name: str, roles: list[str], created_by: User | None = None,
+    unit: Unit | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key in the tenant in scope; the raw key is returned once and never stored."""
     roles = validate_roles(tenant, roles)
@@ -141,6 +142,7 @@ def create_api_key(
         key_digest=ApiKey.digest(raw_key),
         roles=roles,
         created_by_id=created_by.id if created_by else None,
+        unit_id=unit.id if unit else None,
     )
     db.session.add(key)
     db.session.flush()

@@ -41,6 +41,8 @@ def login():
         if user is not None:
             login_user(user)
             session.permanent = True
+            # Each sign-in is audited again in every tenant the person enters.
+            session.pop("entered_tenants", None)
             return redirect(_safe_next(request.args.get("next")) or url_for("accounts.choose_tenant"))
         flash(GENERIC_LOGIN_FAILURE, "error")
     return render_template("accounts/login.html", form=form)

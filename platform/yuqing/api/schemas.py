@@ -8,12 +8,14 @@ from marshmallow import Schema, fields, validate
 from yuqing.errors import Forbidden
 
 
-class ErrorBodySchema(Schema):
+class ApiErrorBodySchema(Schema):
     code = fields.String(required=True, metadata={"description": "machine-readable error code"})
     message = fields.String(required=True, metadata={"description": "message in Chinese"})
     message_en = fields.String(required=True, metadata={"description": "message in English"})
-    fields = fields.Dict(
-        metadata={"description": "field → messages (Chinese), for validation errors"}
+    # ``fields`` would shadow marshmallow's module inside the class body.
+    field_errors = fields.Dict(
+        data_key="fields",
+        metadata={"description": "field → messages (Chinese), for validation errors"},
     )
     fields_en = fields.Dict(metadata={"description": "field → messages (English)"})
     state = fields.String(metadata={"description": "current state, for 409 on an action"})
@@ -25,8 +27,10 @@ class ErrorBodySchema(Schema):
     )
 
 
-class ErrorSchema(Schema):
-    error = fields.Nested(ErrorBodySchema, required=True)
+class ApiErrorSchema(Schema):
+    """The one error shape of every API answer (``api/errors.py``)."""
+
+    error = fields.Nested(ApiErrorBodySchema, required=True)
 
 
 _ERROR_TEXT = {
@@ -40,11 +44,11 @@ _ERROR_TEXT = {
 
 
 def document_errors(blp, *statuses: int):
-    """Decorator: document each error status with the shared :class:`ErrorSchema`."""
+    """Decorator: document each error status with the shared :class:`ApiErrorSchema`."""
 
     def decorator(func):
         for status in (401, *statuses):
-            func = blp.alt_response(status, schema=ErrorSchema, description=_ERROR_TEXT[status])(
+            func = blp.alt_response(status, schema=ApiErrorSchema, description=_ERROR_TEXT[status])(
                 func
             )
         return func

@@ -161,17 +161,17 @@ def verify_chain(tenant_id: int) -> VerifyResult:
         ).scalars()
         expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
         for row in rows:
-            def broken(reason: str, row=row) -> VerifyResult:
-                return VerifyResult(False, checked, row.seq, reason, row.id, row.kind)
-
+            reason = None
             if row.seq < expected_seq:
-                return broken(f"重复的序号 {row.seq}（插入的事件）")
-            if row.seq > expected_seq:
-                return broken(f"序号 {expected_seq}–{row.seq - 1} 缺失（事件被删除）")
-            if row.prev_hash != prev_hash:
-                return broken("prev_hash 与上一事件的哈希不符（事件被删除或插入）")
-            if event_hash(row.hashed_fields()) != row.hash:
-                return broken("事件内容与其哈希不符（事件被篡改）")
+                reason = f"重复的序号 {row.seq}（插入的事件）"
+            elif row.seq > expected_seq:
+                reason = f"序号 {expected_seq}–{row.seq - 1} 缺失（事件被删除）"
+            elif row.prev_hash != prev_hash:
+                reason = "prev_hash 与上一事件的哈希不符（事件被删除或插入）"
+            elif event_hash(row.hashed_fields()) != row.hash:
+                reason = "事件内容与其哈希不符（事件被篡改）"
+            if reason is not None:
+                return VerifyResult(False, checked, row.seq, reason, row.id, row.kind)
             checked += 1
             expected_seq, prev_hash = row.seq + 1, row.hash
         return VerifyResult(True, checked)

@@ -314,7 +314,7 @@ class PolicyPlugin:
     def describe(self, params: dict | None = None) -> dict:
         """Everything the plugin declares, as plain JSON-able data with Chinese labels."""
         p = self._params(params)
-        label = self._role_label_or_key
+        label = self.role_label_or_key
         return {
             "key": self.key,
             "name_zh": self.name_zh,
@@ -419,11 +419,16 @@ class PolicyPlugin:
             "escalation_flags_source": self.escalation_flags_source,
         }
 
-    def _role_label_or_key(self, role_key: str) -> str:
+    def role_label_or_key(self, role_key: str) -> str:
+        """The Chinese label, or the key itself for a role this plugin does not declare (a
+        snapshot may name a role that a later version dropped)."""
         try:
             return self.role_label(role_key)
         except PolicyLookupError:
             return role_key
+
+    # The earlier private name, already used by callers outside this package.
+    _role_label_or_key = role_label_or_key
 
     def _describe_params(self, values: dict) -> list[dict]:
         described = []

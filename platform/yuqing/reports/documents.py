@@ -175,7 +175,8 @@ def _base_context(tenant: Tenant, clock: _Clock, *, title: str, **extra) -> dict
         "issuer": tenant.name,
         "issued_on": clock.today().isoformat(),
         "generated_at": clock.local(utcnow()),
-        "tenant": {"name": tenant.name, "slug": tenant.slug, "timezone": tenant.timezone},
+        "tenant": {"id": tenant.id, "name": tenant.name, "slug": tenant.slug,
+                   "timezone": tenant.timezone},
         **extra,
     }
 
@@ -949,7 +950,7 @@ def accountability_attachment(context: dict) -> list[tuple[str, bytes, str]]:
     payload = {
         "format": EVENTS_FORMAT,
         "tenant": context["tenant"],
-        "tenant_id": require_tenant_id(),
+        "tenant_id": context["tenant"]["id"],
         "title": context["title"],
         "generated_at": context["generated_at"],
         "chain_head": context["chain_head"],

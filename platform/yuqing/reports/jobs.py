@@ -12,7 +12,12 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from yuqing.jobs import enqueue, redis_connection, tenant_job
-from yuqing.reports.operations import PreparedDocument, find_rendered, prepare_document, render_and_store
+from yuqing.reports.operations import (
+    PreparedDocument,
+    find_rendered,
+    prepare_document,
+    render_and_store,
+)
 
 QUEUE = "pdf"
 

@@ -38,18 +38,18 @@ REVEAL_ROLES = ("auditor",)
 render_counter = {"count": 0}
 
 
-def _sha256(data: bytes) -> str:
+def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def params_key(params: dict) -> str:
-    return _sha256(canonical_json(params).encode("utf-8"))
+    return sha256_hex(canonical_json(params).encode("utf-8"))
 
 
 def data_fingerprint(context: dict) -> str:
     """SHA-256 of the context in canonical JSON, export-time values left out."""
     stable = {key: value for key, value in context.items() if key not in VOLATILE_CONTEXT_KEYS}
-    return _sha256(canonical_json(stable).encode("utf-8"))
+    return sha256_hex(canonical_json(stable).encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def render_and_store(
         params=prepared.params,
         params_key=prepared.params_key,
         data_fingerprint=prepared.fingerprint,
-        file_sha256=_sha256(pdf),
+        file_sha256=sha256_hex(pdf),
         size=len(pdf),
         filename=spec.filename(prepared.context, prepared.params),
         content=pdf,

@@ -87,7 +87,11 @@ def safe_url_fetcher(url: str, *args: Any, **kwargs: Any) -> URLFetcherResponse:
 
 
 class SafeURLFetcher(URLFetcher):
-    """WeasyPrint fetcher (an ``URLFetcher`` subclass, as WeasyPrint ≥ 66 requires).
+    """WeasyPrint fetcher around :func:`safe_url_fetcher`.
+
+    A subclass rather than a plain function because WeasyPrint 70 reads fetcher attributes
+    (``_fail_on_errors``), and every entry point (``fetch``, ``open``, ``__call__``) of the base
+    class ends in ``fetch``, which is overridden here.
 
     ``fail_on_errors`` makes WeasyPrint stop the rendering on a refused URL instead of logging
     it and leaving a hole in the document: a report that silently lost a picture or a
@@ -141,11 +145,20 @@ def cn_duration(value: dt.timedelta | int | float | None) -> str:
     return sign + "".join(parts)
 
 
+def _bar_chart(*args: Any, **kwargs: Any) -> str:
+    # Imported late: charts are a leaf module of their own, used by the document templates.
+    from yuqing.reports.charts import bar_chart_filter
+
+    return bar_chart_filter(*args, **kwargs)
+
+
 #: Filters the report templates use; a Flask app previewing reports as HTML registers these.
 REPORT_FILTERS: Mapping[str, Callable[..., str]] = {
     "cn_date": cn_date,
     "cn_datetime": cn_datetime,
     "cn_duration": cn_duration,
+    # Inline SVG bar chart from plain rows (statistics documents); see charts.py.
+    "bar_chart": _bar_chart,
 }
 
 

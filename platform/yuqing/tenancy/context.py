@@ -7,7 +7,7 @@ an API key instead, and the key decides the tenant (see ``accounts/apikeys.py``)
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, redirect, request, url_for
+from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from yuqing.accounts.actor import Actor
@@ -78,7 +78,29 @@ def _enter_web_tenant(slug: str):
         name=current_user.name,
     )
     enter_request_scope(tenant.id)
+    _record_tenant_login(g.actor)
     return None
+
+
+#: Session key listing the tenants entered since the last sign-in (reset by the login view).
+ENTERED_TENANTS = "entered_tenants"
+
+
+def _record_tenant_login(actor: Actor) -> None:
+    """Write ``auth.login`` the first time a signed-in person enters a tenant (§6).
+
+    Committed on its own, before the view runs: a sign-in stays on the record even if the
+    page that follows fails.
+    """
+    entered = session.get(ENTERED_TENANTS, [])
+    if actor.tenant_id in entered:
+        return
+    from yuqing.audit.operations import record_event
+
+    record_event("auth.login", actor=actor, subject=("user", actor.user_id),
+                 data={"remote_addr": request.remote_addr})
+    db.session.commit()
+    session[ENTERED_TENANTS] = [*entered, actor.tenant_id]
 
 
 def memberships_of(user_id: int):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 
 class TenantScopeError(RuntimeError):
@@ -91,10 +92,19 @@ def enter_request_scope(tenant_id: int | None) -> None:
 
 
 def _statement_touches_scoped_model(orm_execute_state) -> bool:
-    for mapper in orm_execute_state.all_mappers:
-        if issubclass(mapper.class_, TenantScoped):
-            return True
-    return False
+    # ``all_mappers`` misses entities that appear only in FROM (``select(func.count())
+    # .select_from(Model)``), so the tables of the whole statement are inspected instead.
+    if any(issubclass(m.class_, TenantScoped) for m in orm_execute_state.all_mappers):
+        return True
+    tables = find_tables(
+        orm_execute_state.statement,
+        check_columns=True,
+        include_aliases=True,
+        include_joins=True,
+        include_selects=True,
+        include_crud=True,
+    )
+    return any("tenant_id" in table.c for table in tables if hasattr(table, "c"))
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, g, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def role_label(role: str) -> str:
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _helpers():
-        return {"tenant_nav": tenant_nav, "role_label": role_label}
+        return {"tenant_nav": tenant_nav, "role_label": role_label, "get_locale": get_locale}
 
 
 register_nav("首页", "web.tenant_home", order=0)

@@ -42,8 +42,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         f"Summary: {project.get('description', '')}\n"
     ).encode()
     files[f"{dist_info}/WHEEL"] = (
-        b"Wheel-Version: 1.0\nGenerator: inline_backend\nRoot-Is-Purelib: true\n"
-        b"Tag: py3-none-any\n"
+        b"Wheel-Version: 1.0\nGenerator: inline_backend\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     )
     entry_points = ""
     for group, points in project.get("entry-points", {}).items():

@@ -66,7 +66,9 @@ class CommunityPolicy(PolicyPlugin):
         ),
     )
     approval_rules = (
-        ApprovalRule((ROUTINE,), ("holding_reply", "reply", "press_release"), ("office",), "第六条"),
+        ApprovalRule(
+            (ROUTINE,), ("holding_reply", "reply", "press_release"), ("office",), "第六条"
+        ),
         ApprovalRule(
             (SERIOUS,),
             ("holding_reply", "reply", "press_release"),

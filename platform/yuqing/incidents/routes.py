@@ -1,0 +1,542 @@
+"""Incident pages: the list, one incident with the actions this person may take, the manual
+report form (报送舆情) and the case library (案例库).
+
+Routes stay thin: parse the form with the lifecycle's schemas, call the operation with
+``g.actor``, commit once. Every business rule (roles, states, approvals) lives in
+``operations.py``; a refusal comes back as a ``DomainError`` and is shown on the page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale, gettext
+from markupsafe import Markup
+from marshmallow import ValidationError
+
+from yuqing.accounts.access import member_required
+from yuqing.api.errors import translate_message
+from yuqing.errors import Conflict, DomainError, NotFound, ValidationFailed
+from yuqing.extensions import db
+from yuqing.incidents import queries
+from yuqing.incidents.forms import MEDIA_LEVEL_LABELS, PLATFORM_SUGGESTIONS, ReportForm
+from yuqing.incidents.lifecycle import STATEMENT_OPEN_STATES
+from yuqing.incidents.models import STATEMENT_KINDS, STATES
+from yuqing.incidents.operations import (
+    AUTHOR_VISIBLE_ROLES,
+    STATE_LABELS,
+    PublishRefused,
+    acknowledge_slip,
+    add_statement_version,
+    allowed_actions,
+    answer_slip,
+    approve_statement,
+    create_statement,
+    get_incident,
+    get_slip,
+    get_statement,
+    may,
+    perform_action,
+    plugin_of,
+    publish_statement,
+    report_incident,
+)
+from yuqing.incidents.present import case_data, incident_data, slip_data, statement_data
+from yuqing.incidents.queries_web import list_incidents_sorted
+from yuqing.incidents.schemas import (
+    ACTION_SCHEMAS,
+    CaseQuerySchema,
+    IncidentQuerySchema,
+    SlipAnswerBody,
+    StatementCreateBody,
+    StatementVersionBody,
+)
+from yuqing.policy.labels import ACTION_LABELS, STATEMENT_KIND_LABELS
+from yuqing.policy.operations import tenant_plugin
+from yuqing.signals.operations import check_may_create, ingest_signal, signal_data
+from yuqing.signals.schemas import SignalIn
+from yuqing.tenancy.operations import list_units
+from yuqing.web.nav import register_nav
+
+bp = Blueprint("incidents", __name__)
+
+register_nav("舆情事件", "incidents.index", order=10)
+register_nav("报送舆情", "incidents.new", roles=("monitor", "office"), order=11)
+register_nav("案例库", "incidents.cases", order=20)
+
+#: Labels of the form fields the action and statement schemas take (for error messages).
+FIELD_LABELS = {
+    "category": "舆情分类",
+    "unit": "涉事单位",
+    "summary": "总结",
+    "instructions": "交办要求",
+    "result": "核实结果",
+    "outcome": "处置结果",
+    "lessons": "经验教训",
+    "reason": "理由",
+    "grade": "目标等级",
+    "authority": "移交机关",
+    "legal_basis": "法律依据",
+    "note": "备注",
+    "kind": "回应类型",
+    "text": "回应稿内容",
+    "_schema": "输入",
+}
+#: Actions shown on the dispatch slip's card rather than among the incident's buttons.
+SLIP_ACTIONS = ("acknowledge", "verify")
+#: Audit-event fields worth showing in the timeline; anything else stays in the audit log.
+TIMELINE_DETAILS = ("reason", "result", "outcome", "summary", "lessons", "authority",
+                    "legal_basis", "category", "unit", "instructions", "note")
+
+
+# --- template helpers ---------------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def safe_href(url: str | None) -> str | None:
+    """A link target only for http(s): a post's URL is untrusted input (``javascript:`` …)."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
+@bp.app_template_global()
+def state_label(state: str) -> str:
+    return gettext(STATE_LABELS.get(state, state))
+
+
+@bp.app_template_global()
+def action_label(action: str) -> str:
+    return gettext(ACTION_LABELS.get(action, (action,))[0])
+
+
+@bp.app_template_global()
+def statement_kind_label(kind: str) -> str:
+    return gettext(STATEMENT_KIND_LABELS.get(kind, (kind,))[0])
+
+
+def metrics_chart(points: list[tuple[datetime, int, int]], width: int = 640,
+                  height: int = 220) -> Markup:
+    """Views (left axis) and comments (right axis) over time as inline SVG.
+
+    Drawn on the server: the page loads no chart library and fetches nothing. The two series
+    get their own axes because views usually outnumber comments a hundredfold.
+    """
+    left, right, top, bottom = 64, 64, 28, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    title = gettext("浏览量与评论数变化")
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="metrics-chart" viewBox="0 0 {width} '
+        f'{height}" width="100%" role="img" aria-label="{escape(title)}"><title>'
+        f"{escape(title)}</title>"
+    ]
+    if not points:
+        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
+                     f'class="muted">{escape(gettext("暂无指标数据"))}</text></svg>')
+        return Markup("".join(parts))
+    times = [p[0].timestamp() for p in points]
+    t0, t1 = min(times), max(times)
+    span = (t1 - t0) or 1.0
+
+    def x_of(t: float) -> float:
+        return left + (plot_w / 2 if t1 == t0 else (t - t0) / span * plot_w)
+
+    series = (("views", 1, "#0b57d0", gettext("浏览量"), left - 6, "end"),
+              ("comments", 2, "#e8590c", gettext("评论数"), left + plot_w + 6, "start"))
+    parts.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
+                 'stroke="#d0d7de"/>')
+    for key, index, color, label, axis_x, anchor in series:
+        peak = _nice_ceiling(max(p[index] for p in points))
+        for step in range(5):
+            value = peak * step / 4
+            y = top + plot_h - plot_h * step / 4
+            if key == "views":
+                parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
+                             'stroke="#eaeef2"/>')
+            parts.append(f'<text x="{axis_x}" y="{y + 4:.1f}" text-anchor="{anchor}" '
+                         f'font-size="11" fill="{color}">{_short_number(value)}</text>')
+        coords = [(x_of(t), top + plot_h - plot_h * (p[index] / peak)) for t, p in
+                  zip(times, points, strict=True)]
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="'
+                     + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
+        parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>'
+                     for x, y in coords)
+        legend_x = left + (0 if key == "views" else 110)
+        parts.append(f'<rect x="{legend_x}" y="8" width="12" height="4" fill="{color}"/>'
+                     f'<text x="{legend_x + 16}" y="14" font-size="12">{escape(label)}</text>')
+    for t in sorted({t0, t1}):
+        moment = next(p[0] for p in points if p[0].timestamp() == t)
+        anchor = "start" if t == t0 and t1 != t0 else ("end" if t1 != t0 else "middle")
+        parts.append(f'<text x="{x_of(t):.1f}" y="{height - 14}" text-anchor="{anchor}" '
+                     f'font-size="11" fill="#656d76">'
+                     f'{escape(format_datetime(moment, "MM-dd HH:mm"))}</text>')
+    parts.append("</svg>")
+    # Every text above is a number, a date or our own label, and went through escape().
+    return Markup("".join(parts))
+
+
+def _nice_ceiling(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for factor in (1, 2, 2.5, 5, 10):
+        if value <= factor * magnitude:
+            return float(factor * magnitude)
+    return float(10 * magnitude)
+
+
+def _short_number(value: float) -> str:
+    if value >= 10000:
+        return f"{value / 10000:g}万"
+    return f"{value:g}"
+
+
+# --- shared plumbing ------------------------------------------------------------------------
+
+
+def _incident_or_404(incident_id: int, *, for_update: bool = False):
+    # Another tenant's incident is simply not found: the scope filters it out.
+    try:
+        return get_incident(incident_id, for_update=for_update)
+    except NotFound:
+        abort(404)
+
+
+def _translated(messages):
+    if isinstance(messages, dict):
+        return {str(key): _translated(value) for key, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [_translated(value) for value in messages]
+    return translate_message(str(messages))
+
+
+def _load(schema_cls, form) -> dict:
+    """Parse the posted form with a lifecycle schema; blank inputs count as missing."""
+    schema = schema_cls()
+    body = {name: form.get(name, "").strip() for name in schema.fields
+            if form.get(name, "").strip()}
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages) from exc
+
+
+def _action_body(action: str, form) -> dict:
+    """The posted fields the action's schema knows; the operation validates them."""
+    names = ACTION_SCHEMAS[action]().fields
+    return {name: form.get(name, "").strip() for name in names if form.get(name, "").strip()}
+
+
+def _error_message(exc: DomainError) -> str:
+    english = str(get_locale()) == "en"
+    message = exc.message_en if english else exc.message_zh
+    details = exc.details or {}
+    if isinstance(exc, Conflict) and "allowed_actions" in details:
+        names = "、".join(action_label(a) for a in details["allowed_actions"]) or gettext("无")
+        message += " " + gettext("当前状态下可执行的操作：%(names)s。", names=names)
+    fields = _translated(details.get("fields") or {})
+    lines = [
+        f"{gettext(FIELD_LABELS.get(name, name))}：{'；'.join(_flatten(msgs))}"
+        for name, msgs in fields.items()
+    ]
+    return " ".join([message, *lines])
+
+
+def _flatten(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flatten(value)]
+    if isinstance(messages, list):
+        return [m for value in messages for m in _flatten(value)]
+    return [str(messages)]
+
+
+def _refused(incident_id: int, exc: DomainError, form_name: str):
+    """Show a refusal on the incident page with what was typed, under the error's status."""
+    if isinstance(exc, PublishRefused):
+        # The refused attempt is on the record (「未经批准擅自对外发布」): keep its audit event.
+        db.session.commit()
+    else:
+        db.session.rollback()
+    flash(_error_message(exc), "error")
+    incident = _incident_or_404(incident_id)
+    context = _show_context(incident)
+    context.update(failed_form=form_name, values=request.form,
+                   errors=_translated((exc.details or {}).get("fields") or {}))
+    return render_template("incidents/show.html", **context), exc.status
+
+
+def _done(incident_id: int, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("incidents.show", incident_id=incident_id))
+
+
+def _deadlines(incident) -> list | None:
+    # The deadlines domain is optional for this page: without it the section is left out.
+    try:
+        from yuqing.deadlines.operations import deadlines_for_incident
+    except ImportError:
+        return None
+    return deadlines_for_incident(incident)
+
+
+def _show_context(incident) -> dict:
+    actor = g.actor
+    plugin = plugin_of(incident)
+    data = incident_data(incident, actor)
+    statements_open = incident.state in STATEMENT_OPEN_STATES
+    grade_rank = [grade.code for grade in plugin.grades].index(incident.grade_code)
+    points = [(p.taken_at, int((p.effective or {}).get("views", 0) or 0),
+               int((p.effective or {}).get("comments", 0) or 0))
+              for p in queries.metric_points(incident)]
+    return {
+        "incident": data,
+        "policy_name": plugin.name_zh,
+        "actions": [a for a in data["allowed_actions"] if a not in SLIP_ACTIONS],
+        "slip_actions": [a for a in data["allowed_actions"] if a in SLIP_ACTIONS],
+        "categories": plugin.categories,
+        "category_label": next((c.label_zh for c in plugin.categories
+                                if c.code == incident.category), incident.category),
+        "lower_grades": plugin.grades[:grade_rank],
+        "units": list_units(),
+        "grade_history": incident.grade_changes,
+        "signals": [signal_data(signal, actor) for signal in incident.signals],
+        "show_authors": actor.has_role(*AUTHOR_VISIBLE_ROLES),
+        "slips": [slip_data(slip) for slip in incident.slips],
+        "statements": [statement_data(incident, s) for s in incident.statements],
+        "statement_kinds": STATEMENT_KINDS,
+        "can_draft": statements_open and may(incident, "draft_statement", actor),
+        "can_approve": statements_open and may(incident, "approve_statement", actor),
+        "can_publish": statements_open and may(incident, "publish_statement", actor),
+        "timeline": queries.timeline(incident),
+        "timeline_details": TIMELINE_DETAILS,
+        "chart": metrics_chart(points),
+        "similar": [case_data(case.incident, actor, similarity=case.similarity,
+                              statements=case.statements)
+                    for case in queries.similar_cases(incident)],
+        "deadlines": _deadlines(incident),
+        "failed_form": None,
+        "values": {},
+        "errors": {},
+    }
+
+
+# --- the list -----------------------------------------------------------------------------
+
+
+def _args(allowed) -> dict:
+    return {key: value.strip() for key, value in request.args.items()
+            if key in allowed and value.strip()}
+
+
+@bp.route("/t/<tenant_slug>/incidents")
+@member_required
+def index():
+    raw = _args(set(IncidentQuerySchema().fields) | {"sort"})
+    sort = raw.pop("sort", "discovered_desc")
+    try:
+        filters = IncidentQuerySchema().load(raw)
+    except ValidationError:
+        flash(gettext("筛选条件无效，已显示全部舆情。"), "error")
+        filters = IncidentQuerySchema().load({})
+    result = list_incidents_sorted(sort=sort, **filters)
+    overdue_ids = queries.overdue_incident_ids() or set()
+    plugin = tenant_plugin(g.tenant) if g.tenant.policy_key else None
+    pages = max(1, -(-result.total // result.per_page))
+
+    def page_url(number: int) -> str:
+        return url_for("incidents.index", **{**raw, "sort": sort, "page": number})
+
+    return render_template(
+        "incidents/index.html",
+        items=[incident_data(incident, None) for incident in result.items],
+        overdue_ids=overdue_ids,
+        result=result,
+        pages=pages,
+        page_url=page_url,
+        filters=raw,
+        sort=sort,
+        states=STATES,
+        grades=plugin.grades if plugin else (),
+        units=list_units(),
+        overdue_known=queries.overdue_incident_ids() is not None,
+    )
+
+
+# --- one incident ---------------------------------------------------------------------------
+
+
+@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>")
+@member_required
+def show(incident_id: int):
+    incident = _incident_or_404(incident_id)
+    return render_template("incidents/show.html", **_show_context(incident))
+
+
+@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/actions/<action>", methods=["POST"])
+@member_required
+def act(incident_id: int, action: str):
+    if action not in ACTION_SCHEMAS:
+        abort(404)
+    incident = _incident_or_404(incident_id, for_update=True)
+    try:
+        perform_action(incident, action, actor=g.actor, body=_action_body(action, request.form))
+    except DomainError as exc:
+        return _refused(incident_id, exc, action)
+    return _done(incident_id, gettext("已完成「%(action)s」。", action=action_label(action)))
+
+
+@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/slips/<int:slip_id>/acknowledge",
+          methods=["POST"])
+@member_required
+def acknowledge(incident_id: int, slip_id: int):
+    incident = _incident_or_404(incident_id, for_update=True)
+    try:
+        acknowledge_slip(incident, get_slip(incident, slip_id), actor=g.actor)
+    except DomainError as exc:
+        return _refused(incident_id, exc, "acknowledge")
+    return _done(incident_id, gettext("联系单已签收，请尽快核实并反馈。"))
+
+
+@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/slips/<int:slip_id>/answer",
+          methods=["POST"])
+@member_required
+def answer(incident_id: int, slip_id: int):
+    incident = _incident_or_404(incident_id, for_update=True)
+    try:
+        data = _load(SlipAnswerBody, request.form)
+        answer_slip(incident, get_slip(incident, slip_id), actor=g.actor, result=data["result"])
+    except DomainError as exc:
+        return _refused(incident_id, exc, "verify")
+    return _done(incident_id, gettext("核实结果已反馈。"))
+
+
+@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/statements", methods=["POST"])
+@member_required
+def new_statement(incident_id: int):
+    incident = _incident_or_404(incident_id, for_update=True)
+    try:
+        data = _load(StatementCreateBody, request.form)
+        create_statement(incident, actor=g.actor, kind=data["kind"], text=data["text"])
+    except DomainError as exc:
+        return _refused(incident_id, exc, "statement")
+    return _done(incident_id, gettext("回应稿已保存为草稿。"))
+
+
+@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/statements/<int:statement_id>/versions",
+          methods=["POST"])
+@member_required
+def statement_version(incident_id: int, statement_id: int):
+    incident = _incident_or_404(incident_id, for_update=True)
+    try:
+        data = _load(StatementVersionBody, request.form)
+        statement = get_statement(incident, statement_id)
+        add_statement_version(incident, statement, actor=g.actor, text=data["text"])
+    except DomainError as exc:
+        return _refused(incident_id, exc, f"version-{statement_id}")
+    return _done(incident_id, gettext("已保存新版本；此前的审定不再适用于新版本。"))
+
+
+@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/statements/<int:statement_id>/approve",
+          methods=["POST"])
+@member_required
+def statement_approve(incident_id: int, statement_id: int):
+    incident = _incident_or_404(incident_id, for_update=True)
+    try:
+        approve_statement(incident, get_statement(incident, statement_id), actor=g.actor)
+    except DomainError as exc:
+        return _refused(incident_id, exc, f"statement-{statement_id}")
+    return _done(incident_id, gettext("已审定当前版本。"))
+
+
+@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/statements/<int:statement_id>/publish",
+          methods=["POST"])
+@member_required
+def statement_publish(incident_id: int, statement_id: int):
+    incident = _incident_or_404(incident_id, for_update=True)
+    try:
+        publish_statement(incident, get_statement(incident, statement_id), actor=g.actor)
+    except DomainError as exc:
+        return _refused(incident_id, exc, f"statement-{statement_id}")
+    return _done(incident_id, gettext("回应已发布，内容已锁定。"))
+
+
+# --- manual report ----------------------------------------------------------------------------
+
+
+@bp.route("/t/<tenant_slug>/incidents/new", methods=["GET", "POST"])
+@member_required
+def new():
+    try:
+        check_may_create(g.actor, g.tenant)
+    except DomainError:
+        abort(403)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            data = _load_signal(form)
+            result = ingest_signal(actor=g.actor, **data)
+            incident = result.incident
+            if (result.created and form.report_now.data
+                    and "report" in allowed_actions(incident, g.actor)):
+                report_incident(incident, actor=g.actor)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            form.attach_errors(_translated((exc.details or {}).get("fields") or {}))
+            flash(exc.message_en if str(get_locale()) == "en" else exc.message_zh, "error")
+        else:
+            flash(_ingest_message(result), "success")
+            return redirect(url_for("incidents.show", incident_id=result.incident.id))
+    elif form.is_submitted():
+        flash(gettext("报送内容有误，请按提示修改后重新提交。"), "error")
+    status = 422 if form.is_submitted() else 200
+    return render_template("incidents/new.html", form=form, platforms=PLATFORM_SUGGESTIONS,
+                           media_labels=MEDIA_LEVEL_LABELS), status
+
+
+def _load_signal(form: ReportForm) -> dict:
+    # The API's schema decides what a post is, so the web cannot accept what the API refuses.
+    try:
+        return SignalIn().load(form.signal_body())
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages) from exc
+
+
+def _ingest_message(result) -> str:
+    if result.created:
+        return gettext("已登记为新的舆情事件。")
+    if result.duplicate:
+        return gettext("该帖文与正在处置的舆情属于同一事件，已并入（重复计数 +1）。")
+    return gettext("该帖文此前已登记，已更新其指标。")
+
+
+# --- case library -----------------------------------------------------------------------------
+
+
+@bp.route("/t/<tenant_slug>/cases")
+@member_required
+def cases():
+    raw = _args(set(CaseQuerySchema().fields))
+    try:
+        filters = CaseQuerySchema().load(raw)
+    except ValidationError:
+        flash(gettext("筛选条件无效，已显示全部案例。"), "error")
+        filters = CaseQuerySchema().load({})
+    plugin = tenant_plugin(g.tenant) if g.tenant.policy_key else None
+    found = queries.search_cases(**filters)
+    return render_template(
+        "incidents/cases.html",
+        cases=[case_data(incident, None) for incident in found],
+        filters=raw,
+        categories=plugin.categories if plugin else (),
+        grades=plugin.grades if plugin else (),
+        units=list_units(),
+    )
