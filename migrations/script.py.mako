@@ -7,6 +7,8 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 import yuqing.db_types
+from sqlalchemy import Text
+from sqlalchemy.dialects import postgresql
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

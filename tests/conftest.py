@@ -30,7 +30,7 @@ def _setup_postgres(admin_url: str) -> tuple[str, str, callable]:
     engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
     name = f"yuqing_test_{uuid.uuid4().hex[:8]}"
     with engine.connect() as conn:
-        for role, extra in ((PG_OWNER, ""), (PG_APP, " NOBYPASSRLS")):
+        for role, extra in ((PG_OWNER, " CREATEDB"), (PG_APP, " NOBYPASSRLS")):
             exists = conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname=:r"), {"r": role}).scalar()
             verb = "ALTER" if exists else "CREATE"
             conn.execute(sa.text(

@@ -231,3 +231,78 @@ class Factories:
             db.session.commit()
             digest_id = digest.id
         return digest_id
+
+    def incident(self, tenant, *, url: str | None = None, title: str = "测试舆情",
+                 content: str | None = None, metrics: dict | None = None,
+                 state: str = "detected"):
+        """An incident of ``tenant`` from one post; ``state`` "reported" or "assessed" walks it on."""
+        from yuqing.incidents.operations import perform_action, plugin_of
+        from yuqing.signals.operations import ingest_signal
+
+        n = next(_counter)
+        with tenant_scope(tenant.id):
+            actor = _incident_actor(tenant)
+            incident = ingest_signal(
+                actor=actor, url=url or f"https://bbs.example.cn/thread/{n}", platform="论坛",
+                title=title, content=content or f"第{n}号测试网帖：某单位办事拖延、态度生硬，群众反映强烈。",
+                metrics=metrics or {"views": 10},
+            ).incident
+            if state in ("reported", "assessed"):
+                perform_action(incident, "report", actor=actor)
+            if state == "assessed":
+                perform_action(incident, "assess", actor=actor,
+                               body={"category": plugin_of(incident).categories[0].code})
+            db.session.commit()
+            incident_id = incident.id
+        return incident_id
+
+    # --- deadlines (issue 5) ----------------------------------------------------------------
+    # An incident row with chosen milestones, so that engine tests fix every clock anchor
+    # themselves; deadlines are then computed by the engine (``sync_deadlines``).
+
+    def deadline_incident(self, tenant, *, grade: str | None = None, unit=None,
+                          title: str = "某校食堂饭菜质量引发家长关注", created_by: str = "system",
+                          state: str = "detected", slips=(), statements=(), **milestones):
+        """An incident of ``tenant`` under its current policy snapshot; returns the id.
+
+        ``milestones``: ``posted_at``, ``discovered_at``, ``assessed_at`` … (aware datetimes).
+        ``slips``: dicts with ``received_at`` (and ``handler``); ``statements``: (kind, at).
+        """
+        from yuqing.incidents.models import DispatchSlip, Incident, Statement
+        from yuqing.policy import get_plugin
+        from yuqing.policy.operations import current_snapshot
+
+        with tenant_scope(tenant.id):
+            snapshot = current_snapshot(tenant)
+            plugin = get_plugin(snapshot["key"])
+            grade_row = plugin.grade_by_code(grade) if grade else plugin.lowest_grade
+            incident = Incident(
+                tenant_id=tenant.id, title=title, state=state, grade_code=grade_row.code,
+                grade_label=grade_row.label_zh, severity=grade_row.severity,
+                unit_id=unit.id if unit is not None else None, policy_key=snapshot["key"],
+                policy_version=snapshot["version"], policy_params=snapshot["params"],
+                created_by=created_by, priority_flags=[], **milestones,
+            )
+            db.session.add(incident)
+            db.session.flush()
+            for spec in slips:
+                handler = spec.get("handler")
+                db.session.add(DispatchSlip(
+                    tenant_id=tenant.id, incident_id=incident.id,
+                    unit_id=unit.id if unit is not None else spec["unit"].id,
+                    sent_at=spec.get("sent_at", spec.get("received_at")), sent_by="system",
+                    received_at=spec.get("received_at"),
+                    handler_user_id=handler.id if handler else None))
+            for kind, at in statements:
+                db.session.add(Statement(tenant_id=tenant.id, incident_id=incident.id, kind=kind,
+                                         state="published", created_by="system",
+                                         published_at=at))
+            db.session.commit()
+            incident_id = incident.id
+        return incident_id
+
+
+def _incident_actor(tenant):
+    from yuqing.accounts.actor import Actor
+
+    return Actor(tenant_id=tenant.id, roles=frozenset({"monitor", "office"}), name="测试监测员")

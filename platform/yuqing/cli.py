@@ -279,7 +279,7 @@ def demo(host, port, no_serve):
         subprocess.Popen([*base, "cron"], env=env),
         subprocess.Popen([*base, "web", "--host", host, "--port", str(port)], env=env),
     ]
-    time.sleep(1.5)
+    _wait_until_serving(host, port, children)
     _print_logins(host, port, logins)
     try:
         while all(child.poll() is None for child in children):
@@ -295,6 +295,22 @@ def demo(host, port, no_serve):
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _wait_until_serving(host, port, children, timeout: float = 90) -> None:
+    """Print the URL only once the web server answers, so the first click works."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            raise click.ClickException("演示进程意外退出，请查看上方日志。")
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise click.ClickException("Web 服务未能在规定时间内启动。")
 
 
 def _print_logins(host, port, logins) -> None:

@@ -10,7 +10,7 @@ from yuqing.audit.operations import list_events, verify_chain
 from yuqing.audit.schemas import AuditEventSchema, EventQuerySchema, VerifyResultSchema
 
 blp = Blueprint(
-    "audit", __name__, url_prefix="/api/v1/audit", description="Hash-chained audit log"
+    "audit_api", __name__, url_prefix="/api/v1/audit", description="Hash-chained audit log"
 )
 blueprints = [blp]
 

@@ -69,9 +69,13 @@ def record_finding(
         errors["incident_id"] = ["舆情事件不存在。"]
     if unit_id is not None and db.session.get(Unit, unit_id) is None:
         errors["unit_id"] = ["单位不存在。"]
-    if person_id is not None and db.session.execute(
-        sa.select(Membership.id).where(Membership.user_id == person_id)
-    ).scalar() is None:
+    if (
+        person_id is not None
+        and db.session.execute(
+            sa.select(Membership.id).where(Membership.user_id == person_id)
+        ).scalar()
+        is None
+    ):
         # A person outside the tenant cannot answer for the tenant's incident.
         errors["person_id"] = ["责任人不是本单位成员。"]
     if errors:
@@ -96,8 +100,13 @@ def record_finding(
         "accountability.finding",
         actor=actor,
         subject=("accountability", entry.id),
-        data={"kind": kind, "incident_id": incident.id, "unit_id": unit_id,
-              "person_id": person_id, "evidence": entry.evidence},
+        data={
+            "kind": kind,
+            "incident_id": incident.id,
+            "unit_id": unit_id,
+            "person_id": person_id,
+            "evidence": entry.evidence,
+        },
         at=now,
     )
     entry.audit_event_ids = [*proof, event.id]

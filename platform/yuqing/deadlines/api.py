@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 
+from yuqing.db_types import utcnow
 from yuqing.deadlines import accountability as acc
 from yuqing.deadlines.digests import digest_dict, list_digests
 from yuqing.deadlines.models import Digest
@@ -22,12 +23,15 @@ from yuqing.deadlines.schemas import (
     DigestSchema,
     FindingSchema,
 )
-from yuqing.db_types import utcnow
 from yuqing.errors import Forbidden, NotFound
 from yuqing.extensions import db
 
-blp = Blueprint("deadlines_api", __name__, url_prefix="/api/v1",
-                description="Deadlines, accountability and digests")
+blp = Blueprint(
+    "deadlines_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Deadlines, accountability and digests",
+)
 blueprints = [blp]
 
 

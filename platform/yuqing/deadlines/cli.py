@@ -43,7 +43,9 @@ def calendar_import(file: Path):
             db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        details = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.details.get("fields", {}).items())
+        details = "; ".join(
+            f"{k}: {', '.join(v)}" for k, v in exc.details.get("fields", {}).items()
+        )
         raise click.ClickException(f"{exc.message_zh} {details}".strip()) from exc
     click.echo(f"已导入 {count} 天。")
     _warn_if_missing()
@@ -60,7 +62,9 @@ def calendar_show(year: int):
     with tenant_scope_disabled():
         summary = year_summary(year, TenantCalendar("Asia/Shanghai", calendar_overrides()))
     weekdays = "一二三四五六日"
-    click.echo(f"{year} 年调休数据：{'有' if summary['has_makeup_data'] else '无（按普通周末计算）'}")
+    click.echo(
+        f"{year} 年调休数据：{'有' if summary['has_makeup_data'] else '无（按普通周末计算）'}"
+    )
     click.echo("工作日放假：")
     for day in summary["weekday_days_off"]:
         note = summary["overrides"].get(day, (None, ""))[1]

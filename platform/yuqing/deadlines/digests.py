@@ -87,25 +87,34 @@ def digest_items(start: datetime, end: datetime) -> list[dict]:
     from yuqing.incidents.models import Incident
     from yuqing.signals.models import Signal
 
-    incidents = db.session.execute(
-        sa.select(Incident)
-        .where(Incident.discovered_at >= start, Incident.discovered_at < end)
-        .order_by(Incident.discovered_at, Incident.id)
-    ).scalars().all()
+    incidents = (
+        db.session.execute(
+            sa.select(Incident)
+            .where(Incident.discovered_at >= start, Incident.discovered_at < end)
+            .order_by(Incident.discovered_at, Incident.id)
+        )
+        .scalars()
+        .all()
+    )
     items = []
     for incident in incidents:
         link = db.session.execute(
-            sa.select(Signal.url).where(Signal.incident_id == incident.id).order_by(Signal.id).limit(1)
+            sa.select(Signal.url)
+            .where(Signal.incident_id == incident.id)
+            .order_by(Signal.id)
+            .limit(1)
         ).scalar()
-        items.append({
-            "incident_id": incident.id,
-            "title": incident.title,
-            "url": link or "",
-            "grade": incident.grade_label,
-            "severity": incident.severity,
-            "state": incident.state,
-            "discovered_at": incident.discovered_at.astimezone(UTC).isoformat(),
-        })
+        items.append(
+            {
+                "incident_id": incident.id,
+                "title": incident.title,
+                "url": link or "",
+                "grade": incident.grade_label,
+                "severity": incident.severity,
+                "state": incident.state,
+                "discovered_at": incident.discovered_at.astimezone(UTC).isoformat(),
+            }
+        )
     return items
 
 
@@ -133,7 +142,9 @@ def build_due_digests(tenant: Tenant, *, now: datetime | None = None) -> list[Di
             continue
         start, end = period
         exists = db.session.execute(
-            sa.select(Digest.id).where(Digest.schedule_key == rule.key, Digest.period_start == start)
+            sa.select(Digest.id).where(
+                Digest.schedule_key == rule.key, Digest.period_start == start
+            )
         ).scalar()
         if exists:
             continue

@@ -62,16 +62,22 @@ def sweep_once(*, now=None) -> dict[str, int]:
     from yuqing.tenancy.models import Tenant
 
     now = now or utcnow()
-    tenant_ids = db.session.execute(
-        sa.select(Tenant.id).where(Tenant.is_active.is_(True)).order_by(Tenant.id)
-    ).scalars().all()
+    tenant_ids = (
+        db.session.execute(
+            sa.select(Tenant.id).where(Tenant.is_active.is_(True)).order_by(Tenant.id)
+        )
+        .scalars()
+        .all()
+    )
     db.session.commit()
     totals: dict[str, int] = {}
     for tenant_id in tenant_ids:
         try:
             with tenant_scope(tenant_id):
                 counts = sweep_tenant_deadlines(now=now)
-                counts["digests"] = len(build_due_digests(db.session.get(Tenant, tenant_id), now=now))
+                counts["digests"] = len(
+                    build_due_digests(db.session.get(Tenant, tenant_id), now=now)
+                )
                 counts["deliveries"] = sweep_tenant_deliveries(now=now)
                 db.session.commit()
         except Exception:

@@ -130,8 +130,13 @@ ACCOUNTABILITY_KINDS = {
     "finding_concealment": ("瞒报", "concealment (finding)"),
     "finding_false_report": ("谎报", "false report (finding)"),
 }
-SYSTEM_KINDS = ("late_report", "missed_report", "missed_verification", "missed_response",
-                "missed_deadline")
+SYSTEM_KINDS = (
+    "late_report",
+    "missed_report",
+    "missed_verification",
+    "missed_response",
+    "missed_deadline",
+)
 FINDING_KINDS = ("finding_concealment", "finding_false_report")
 
 
@@ -150,7 +155,9 @@ class AccountabilityEntry(TenantScoped, db.Model):
     incident_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("incidents.id", ondelete="SET NULL"), index=True
     )
-    deadline_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deadlines.id", ondelete="SET NULL"))
+    deadline_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("deadlines.id", ondelete="SET NULL")
+    )
     #: The unit and the person who answer for it; either may be unknown (None).
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)

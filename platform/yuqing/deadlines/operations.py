@@ -235,8 +235,12 @@ def sync_deadlines(
     for stage, target in computed.items():
         row = rows.get(stage)
         if row is None:
-            row = Deadline(tenant_id=incident.tenant_id, incident_id=incident.id, stage=stage,
-                           escalation_level=0)
+            row = Deadline(
+                tenant_id=incident.tenant_id,
+                incident_id=incident.id,
+                stage=stage,
+                escalation_level=0,
+            )
             _apply_rule(row, target, incident.grade_code)
             db.session.add(row)
             rows[stage] = row
@@ -500,8 +504,12 @@ def escalate_deadline(deadline_id: int, level: int, *, now: datetime) -> bool:
         "deadline.escalate",
         actor=system_actor(row.tenant_id),
         subject=("deadline", row.id),
-        data={"incident_id": incident.id, "stage": row.stage, "level": level,
-              "role": _step_role(incident, level)},
+        data={
+            "incident_id": incident.id,
+            "stage": row.stage,
+            "level": level,
+            "role": _step_role(incident, level),
+        },
         at=now,
     )
     if level >= len(_ladder(incident).steps):
@@ -565,8 +573,11 @@ def acknowledge_deadline(deadline: Deadline, *, actor: Actor, now: datetime | No
         "deadline.acknowledge",
         actor=actor,
         subject=("deadline", deadline.id),
-        data={"incident_id": deadline.incident_id, "stage": deadline.stage,
-              "level": deadline.escalation_level},
+        data={
+            "incident_id": deadline.incident_id,
+            "stage": deadline.stage,
+            "level": deadline.escalation_level,
+        },
         at=now,
     )
     db.session.flush()
@@ -653,7 +664,11 @@ def _system_accountability_entry(row, incident, event, *, lateness, met_at, now)
         evidence=(
             f"「{row.label_zh}」（{STAGE_LABELS.get(row.stage, (row.stage,))[0]}）"
             f"应于 {row.due_at.isoformat()} 前完成，"
-            + (f"实际于 {met_at.isoformat()} 完成。" if met_at else f"至 {now.isoformat()} 仍未完成。")
+            + (
+                f"实际于 {met_at.isoformat()} 完成。"
+                if met_at
+                else f"至 {now.isoformat()} 仍未完成。"
+            )
         ),
         audit_event_ids=[*proof, event.id],
         created_by="system",
@@ -677,30 +692,50 @@ def _system_accountability_entry(row, incident, event, *, lateness, met_at, now)
 def sweep_tenant_deadlines(*, now: datetime) -> dict[str, int]:
     """Catch up everything a lost timer missed for the tenant in scope."""
     counts = {"breached": 0, "prewarned": 0, "escalated": 0}
-    overdue = db.session.execute(
-        sa.select(Deadline.id).where(
-            Deadline.met_at.is_(None), Deadline.breached_at.is_(None), Deadline.due_at <= now
+    overdue = (
+        db.session.execute(
+            sa.select(Deadline.id).where(
+                Deadline.met_at.is_(None), Deadline.breached_at.is_(None), Deadline.due_at <= now
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for deadline_id in overdue:
         if breach_deadline(deadline_id, now=now) is not None:
             counts["breached"] += 1
-    open_rows = db.session.execute(
-        sa.select(Deadline).where(
-            Deadline.met_at.is_(None), Deadline.breached_at.is_(None), Deadline.due_at > now
+    open_rows = (
+        db.session.execute(
+            sa.select(Deadline).where(
+                Deadline.met_at.is_(None), Deadline.breached_at.is_(None), Deadline.due_at > now
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for row in open_rows:
-        elapsed = (now - row.anchor_at) / (row.due_at - row.anchor_at) if row.due_at > row.anchor_at else 0
-        if elapsed > 0 and elapsed >= (row.prewarned_fraction or 0) and prewarn_deadline(row.id, now=now):
-            counts["prewarned"] += 1
-    breached = db.session.execute(
-        sa.select(Deadline).where(
-            Deadline.met_at.is_(None),
-            Deadline.breached_at.is_not(None),
-            Deadline.acknowledged_at.is_(None),
+        elapsed = (
+            (now - row.anchor_at) / (row.due_at - row.anchor_at)
+            if row.due_at > row.anchor_at
+            else 0
         )
-    ).scalars().all()
+        if (
+            elapsed > 0
+            and elapsed >= (row.prewarned_fraction or 0)
+            and prewarn_deadline(row.id, now=now)
+        ):
+            counts["prewarned"] += 1
+    breached = (
+        db.session.execute(
+            sa.select(Deadline).where(
+                Deadline.met_at.is_(None),
+                Deadline.breached_at.is_not(None),
+                Deadline.acknowledged_at.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
     for row in breached:
         if escalate_deadline(row.id, row.escalation_level + 1, now=now):
             counts["escalated"] += 1
@@ -728,7 +763,9 @@ def human_duration_zh(seconds: float) -> str:
 def _local_text(tenant: Tenant, moment: datetime) -> str:
     from zoneinfo import ZoneInfo
 
-    return moment.astimezone(ZoneInfo(tenant.timezone or "Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(ZoneInfo(tenant.timezone or "Asia/Shanghai")).strftime(
+        "%Y-%m-%d %H:%M"
+    )
 
 
 def deadline_status(row: Deadline, now: datetime) -> str:

@@ -56,8 +56,13 @@ def parse_override_file(path: Path) -> list[tuple[date, bool, str]]:
             raise ValidationFailed({"file": [f"TOML 格式错误：{exc}"]}) from exc
         for index, item in enumerate(data.get("day", []), start=1):
             try:
-                rows.append((_parse_date(item["date"]), _parse_working(item["working"]),
-                             str(item.get("note", ""))))
+                rows.append(
+                    (
+                        _parse_date(item["date"]),
+                        _parse_working(item["working"]),
+                        str(item.get("note", "")),
+                    )
+                )
             except (KeyError, ValueError) as exc:
                 errors[f"day[{index}]"] = [str(exc)]
     else:
@@ -66,8 +71,13 @@ def parse_override_file(path: Path) -> list[tuple[date, bool, str]]:
             raise ValidationFailed({"file": ["CSV 须有表头 date,working,note。"]})
         for line, item in enumerate(reader, start=2):
             try:
-                rows.append((_parse_date(item["date"]), _parse_working(item["working"]),
-                             (item.get("note") or "").strip()))
+                rows.append(
+                    (
+                        _parse_date(item["date"]),
+                        _parse_working(item["working"]),
+                        (item.get("note") or "").strip(),
+                    )
+                )
             except ValueError as exc:
                 errors[f"line {line}"] = [str(exc)]
     if errors:
@@ -75,8 +85,9 @@ def parse_override_file(path: Path) -> list[tuple[date, bool, str]]:
     return rows
 
 
-def set_override(day: date, is_working_day: bool, note: str = "",
-                 user_id: int | None = None) -> CalendarOverride:
+def set_override(
+    day: date, is_working_day: bool, note: str = "", user_id: int | None = None
+) -> CalendarOverride:
     row = db.session.execute(
         sa.select(CalendarOverride).where(CalendarOverride.day == day)
     ).scalar_one_or_none()
@@ -111,8 +122,9 @@ def import_overrides(rows: list[tuple[date, bool, str]], user_id: int | None = N
 def list_overrides(year: int | None = None) -> list[CalendarOverride]:
     query = sa.select(CalendarOverride).order_by(CalendarOverride.day)
     if year is not None:
-        query = query.where(CalendarOverride.day >= date(year, 1, 1),
-                            CalendarOverride.day <= date(year, 12, 31))
+        query = query.where(
+            CalendarOverride.day >= date(year, 1, 1), CalendarOverride.day <= date(year, 12, 31)
+        )
     return list(db.session.execute(query).scalars())
 
 

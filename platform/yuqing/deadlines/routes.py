@@ -22,7 +22,7 @@ from yuqing.web.nav import register_nav
 bp = Blueprint("deadlines", __name__)
 
 register_nav("舆情简报", "deadlines.digests", None, order=40)
-register_nav("问责记录", "deadlines.accountability", acc.READ_ROLES + ("auditor", "leader"), order=60)
+register_nav("问责记录", "deadlines.accountability", acc.READ_ROLES, order=60)
 
 
 def _flash_error(exc: DomainError) -> None:
@@ -96,7 +96,9 @@ def accountability():
             abort(403)
         try:
             acc.record_finding(
-                tenant=g.tenant, actor=g.actor, kind=request.form.get("kind", ""),
+                tenant=g.tenant,
+                actor=g.actor,
+                kind=request.form.get("kind", ""),
                 incident_id=_int_arg(request.form, "incident_id") or 0,
                 evidence=request.form.get("evidence", ""),
                 unit_id=_int_arg(request.form, "unit_id"),
@@ -122,8 +124,12 @@ def accountability():
 
     members = db.session.execute(db.select(Membership).order_by(Membership.id)).scalars().all()
     return render_template(
-        "deadlines/accountability.html", entries=entries, filters=filters,
-        kinds=ACCOUNTABILITY_KINDS, finding_kinds=FINDING_KINDS, may_record=may_record,
+        "deadlines/accountability.html",
+        entries=entries,
+        filters=filters,
+        kinds=ACCOUNTABILITY_KINDS,
+        finding_kinds=FINDING_KINDS,
+        may_record=may_record,
         units=[{"id": u.id, "name": u.name} for u in list_units()],
         people=[{"id": m.user_id, "name": m.user.name} for m in members],
     )
@@ -155,15 +161,20 @@ def calendar_admin():
             if request.form.get("action") == "delete":
                 delete_override(day)
             else:
-                set_override(day, request.form.get("working") == "1",
-                             request.form.get("note", "").strip(), current_user.id)
+                set_override(
+                    day,
+                    request.form.get("working") == "1",
+                    request.form.get("note", "").strip(),
+                    current_user.id,
+                )
             db.session.commit()
             flash("日历已更新。", "success")
             return redirect(url_for("deadlines.calendar_admin", year=day.year))
         summary = year_summary(year, TenantCalendar("Asia/Shanghai", calendar_overrides()))
         warning = calendar_warning_for_admins()
-    return render_template("deadlines/calendar_admin.html", summary=summary, year=year,
-                           warning=warning)
+    return render_template(
+        "deadlines/calendar_admin.html", summary=summary, year=year, warning=warning
+    )
 
 
 # --- dashboard -------------------------------------------------------------------------------------
@@ -187,10 +198,14 @@ def _dashboard_panel(tenant, actor):
 
     def row(deadline, title):
         seconds = (deadline.due_at - now).total_seconds()
-        return {"incident_id": deadline.incident_id, "title": title, "label_zh": deadline.label_zh,
-                "due_local": _local_text(tenant, deadline.due_at),
-                "human_zh": ("剩余 " if seconds > 0 else "已超时 ") + human_duration_zh(seconds),
-                "escalation_level": deadline.escalation_level}
+        return {
+            "incident_id": deadline.incident_id,
+            "title": title,
+            "label_zh": deadline.label_zh,
+            "due_local": _local_text(tenant, deadline.due_at),
+            "human_zh": ("剩余 " if seconds > 0 else "已超时 ") + human_duration_zh(seconds),
+            "escalation_level": deadline.escalation_level,
+        }
 
     open_rows = db.session.execute(
         sa.select(Incident.grade_label, Incident.severity, Unit.name, sa.func.count())

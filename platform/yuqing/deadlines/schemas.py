@@ -29,8 +29,10 @@ class DeadlineSchema(Schema):
     status = fields.String(metadata={"description": "open | overdue | met | met_late"})
     status_zh = fields.String()
     seconds_left = fields.Integer(
-        metadata={"description": "Seconds left (positive) or overdue (negative); once met, "
-                                 "how early (positive) or late (negative) it was met"}
+        metadata={
+            "description": "Seconds left (positive) or overdue (negative); once met, "
+            "how early (positive) or late (negative) it was met"
+        }
     )
     human_zh = fields.String(metadata={"description": "「剩余 2小时15分钟」/「已超时 1天3小时」"})
     can_acknowledge = fields.Boolean()

@@ -17,8 +17,9 @@ def _on_incident_created(incident, **_kwargs) -> None:
 
 
 @incident_changed.connect
-def _on_incident_changed(incident, *, action: str | None = None, at=None,
-                         statement_kind: str | None = None, **_kwargs) -> None:
+def _on_incident_changed(
+    incident, *, action: str | None = None, at=None, statement_kind: str | None = None, **_kwargs
+) -> None:
     from yuqing.deadlines.operations import sync_deadlines
 
     sync_deadlines(incident, now=at, action=action, statement_kind=statement_kind, at=at)

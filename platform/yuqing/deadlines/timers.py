@@ -1,10 +1,11 @@
 """RQ timers of a deadline: deterministic job ids, scheduled or cancelled after commit.
 
-Ids (tenant first, so one tenant's timers can be found and wiped):
+Ids (tenant first, so one tenant's timers can be found and wiped; RQ 3 allows only letters,
+digits, ``-`` and ``_`` in a job id, hence dashes rather than colons):
 
-* ``deadline:<tenant>:<deadline>:due`` — the breach check at ``due_at``;
-* ``deadline:<tenant>:<deadline>:warn50`` — a pre-warning at 50 % of the window;
-* ``deadline:<tenant>:<deadline>:escalate2`` — the ladder's second step, and so on.
+* ``deadline-<tenant>-<deadline>-due`` — the breach check at ``due_at``;
+* ``deadline-<tenant>-<deadline>-warn50`` — a pre-warning at 50 % of the window;
+* ``deadline-<tenant>-<deadline>-escalate2`` — the ladder's second step, and so on.
 
 Re-scheduling under the same id moves the timer (a grade rise); a met or acknowledged deadline
 has its timers deleted. A timer that fires anyway, or twice, is harmless: the job re-reads the
@@ -13,6 +14,7 @@ row and does nothing unless there is something to do.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,15 +31,15 @@ QUEUE = "deadlines"
 
 
 def due_job_id(tenant_id: int, deadline_id: int) -> str:
-    return f"deadline:{tenant_id}:{deadline_id}:due"
+    return f"deadline-{tenant_id}-{deadline_id}-due"
 
 
 def warn_job_id(tenant_id: int, deadline_id: int, fraction: float) -> str:
-    return f"deadline:{tenant_id}:{deadline_id}:warn{round(fraction * 100)}"
+    return f"deadline-{tenant_id}-{deadline_id}-warn{round(fraction * 100)}"
 
 
 def escalate_job_id(tenant_id: int, deadline_id: int, level: int) -> str:
-    return f"deadline:{tenant_id}:{deadline_id}:escalate{level}"
+    return f"deadline-{tenant_id}-{deadline_id}-escalate{level}"
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,8 @@ def schedule_after_commit(plan: TimerPlan) -> None:
 
 
 def _cancel(connection, job_id: str) -> None:
-    try:
+    with contextlib.suppress(NoSuchJobError):
         Job.fetch(job_id, connection=connection).delete()
-    except NoSuchJobError:
-        pass
 
 
 def apply_plan(plan: TimerPlan) -> None:
@@ -74,7 +74,11 @@ def apply_plan(plan: TimerPlan) -> None:
     t, d = plan.tenant_id, plan.deadline_id
     warn_ids = {warn_job_id(t, d, f) for f in plan.all_fractions}
     if plan.handled:
-        for job_id in (due_job_id(t, d), *warn_ids, escalate_job_id(t, d, plan.escalation_level + 1)):
+        for job_id in (
+            due_job_id(t, d),
+            *warn_ids,
+            escalate_job_id(t, d, plan.escalation_level + 1),
+        ):
             _cancel(connection, job_id)
         return
     if not plan.breached:
@@ -91,5 +95,12 @@ def apply_plan(plan: TimerPlan) -> None:
         _cancel(connection, job_id)
     if plan.next_escalation_at is not None:
         level = plan.escalation_level + 1
-        enqueue(QUEUE, jobs.deadline_escalate, t, d, level,
-                job_id=escalate_job_id(t, d, level), at=plan.next_escalation_at)
+        enqueue(
+            QUEUE,
+            jobs.deadline_escalate,
+            t,
+            d,
+            level,
+            job_id=escalate_job_id(t, d, level),
+            at=plan.next_escalation_at,
+        )

@@ -39,11 +39,11 @@ from yuqing.signals.operations import ingest_signal, signal_data
 from yuqing.signals.schemas import SignalIn, SignalOut
 
 blp = Blueprint(
-    "incidents", __name__, url_prefix="/api/v1/incidents",
+    "incidents_api", __name__, url_prefix="/api/v1/incidents",
     description="Incident lifecycle: actions, metrics, slips (联系单), statements (统一口径)",
 )
 cases_blp = Blueprint(
-    "cases", __name__, url_prefix="/api/v1/cases", description="Case library (reviewed incidents)"
+    "cases_api", __name__, url_prefix="/api/v1/cases", description="Case library (reviewed incidents)"
 )
 blueprints = [blp, cases_blp]
 

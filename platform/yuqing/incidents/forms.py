@@ -12,6 +12,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -71,7 +72,7 @@ class ReportForm(FlaskForm):
     mainstream_sites = _count(_l("转载的主流网站数"))
     media_level = SelectField(
         _l("媒体关注级别"),
-        choices=[(level, MEDIA_LEVEL_LABELS[level]) for level in MEDIA_LEVELS],
+        choices=[SelectChoice(level, MEDIA_LEVEL_LABELS[level]) for level in MEDIA_LEVELS],
         default="none",
     )
     traditional_media = BooleanField(_l("传统媒体（电视、报刊）已介入"))

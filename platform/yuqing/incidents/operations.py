@@ -311,7 +311,7 @@ def new_incident(
             "key": incident.policy_key, "version": incident.policy_version}},
         at=now,
     )
-    hooks.incident_created.send(incident)
+    hooks.incident_created.send(incident, actor=actor, at=now)
     return incident
 
 
@@ -452,7 +452,8 @@ def _assess(incident, *, actor, data, at):
         )
     incident.category = data["category"]
     if data.get("unit"):
-        incident.unit_id = unit_by_code(data["unit"]).id
+        # Set the relationship, not the key: a loaded ``incident.unit`` would stay stale.
+        incident.unit = unit_by_code(data["unit"])
     if data.get("summary"):
         incident.summary = data["summary"]
     incident.assessed_at = at
@@ -463,13 +464,13 @@ def _dispatch(incident, *, actor, data, at):
     slip = DispatchSlip(
         tenant_id=incident.tenant_id,
         incident=incident,
-        unit_id=unit.id,
+        unit=unit,
         instructions=data.get("instructions") or "",
         sent_at=at,
         sent_by=actor.label,
     )
     db.session.add(slip)
-    incident.unit_id = unit.id
+    incident.unit = unit
     incident.dispatched_at = at
     db.session.flush()
     return {"slip_id": slip.id}

@@ -14,12 +14,22 @@ from yuqing.tenancy.models import Unit
 
 
 def overdue_incident_ids() -> set[int] | None:
-    """Ids of the tenant's incidents with a breached or overdue deadline.
+    """Ids of the tenant's incidents with an open deadline that is breached or past due.
 
-    ``None`` means "unknown": the deadlines domain (issue 5) replaces this by assigning
-    ``yuqing.incidents.queries.overdue_incident_ids``; until then the filter is ignored.
+    (Filled in by the deadlines domain, issue 5; ``None`` would mean "unknown".)
     """
-    return None
+    from yuqing.db_types import utcnow
+    from yuqing.deadlines.models import Deadline
+
+    rows = db.session.execute(
+        sa.select(Deadline.incident_id)
+        .where(
+            Deadline.met_at.is_(None),
+            sa.or_(Deadline.breached_at.is_not(None), Deadline.due_at <= utcnow()),
+        )
+        .distinct()
+    ).scalars()
+    return set(rows)
 
 
 def _like(text: str) -> str:

@@ -287,6 +287,10 @@ def _deadlines(incident) -> list | None:
     return deadlines_for_incident(incident)
 
 
+def _units() -> list[dict]:
+    return [{"code": unit.code, "name": unit.name} for unit in list_units() if unit.is_active]
+
+
 def _show_context(incident) -> dict:
     actor = g.actor
     plugin = plugin_of(incident)
@@ -305,8 +309,13 @@ def _show_context(incident) -> dict:
         "category_label": next((c.label_zh for c in plugin.categories
                                 if c.code == incident.category), incident.category),
         "lower_grades": plugin.grades[:grade_rank],
-        "units": list_units(),
-        "grade_history": incident.grade_changes,
+        "units": _units(),
+        "grade_history": [
+            {"at": c.at, "from_grade": c.from_grade, "to_grade": c.to_grade,
+             "to_severity": c.to_severity, "reason": c.reason, "automatic": c.automatic,
+             "actor_name": c.actor_name}
+            for c in incident.grade_changes
+        ],
         "signals": [signal_data(signal, actor) for signal in incident.signals],
         "show_authors": actor.has_role(*AUTHOR_VISIBLE_ROLES),
         "slips": [slip_data(slip) for slip in incident.slips],
@@ -365,7 +374,7 @@ def index():
         sort=sort,
         states=STATES,
         grades=plugin.grades if plugin else (),
-        units=list_units(),
+        units=_units(),
         overdue_known=queries.overdue_incident_ids() is not None,
     )
 
@@ -538,5 +547,5 @@ def cases():
         filters=raw,
         categories=plugin.categories if plugin else (),
         grades=plugin.grades if plugin else (),
-        units=list_units(),
+        units=_units(),
     )

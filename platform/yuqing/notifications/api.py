@@ -11,8 +11,9 @@ from yuqing.notifications.models import Delivery, NotificationChannel
 from yuqing.notifications.operations import list_deliveries, retry_delivery, save_channel
 from yuqing.notifications.schemas import ChannelSchema, DeliveryQuerySchema, DeliverySchema
 
-blp = Blueprint("notifications_api", __name__, url_prefix="/api/v1",
-                description="Delivery log and webhooks")
+blp = Blueprint(
+    "notifications_api", __name__, url_prefix="/api/v1", description="Delivery log and webhooks"
+)
 blueprints = [blp]
 
 ADMIN = ("tenant_admin",)
@@ -48,7 +49,11 @@ def retry(delivery_id: int):
 @blp.response(200, ChannelSchema(many=True))
 def webhooks():
     _require_admin()
-    return db.session.execute(db.select(NotificationChannel).order_by(NotificationChannel.id)).scalars().all()
+    return (
+        db.session.execute(db.select(NotificationChannel).order_by(NotificationChannel.id))
+        .scalars()
+        .all()
+    )
 
 
 @blp.route("/webhooks", methods=["POST"])

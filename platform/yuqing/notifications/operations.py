@@ -119,44 +119,82 @@ def notify(
     created: list[Notification] = []
     deliveries: list[Delivery] = []
     for user_id in sorted(recipients):
-        if dedupe_key is not None and db.session.execute(
-            sa.select(Notification.id).where(
-                Notification.user_id == user_id, Notification.dedupe_key == dedupe_key
-            )
-        ).scalar():
+        if (
+            dedupe_key is not None
+            and db.session.execute(
+                sa.select(Notification.id).where(
+                    Notification.user_id == user_id, Notification.dedupe_key == dedupe_key
+                )
+            ).scalar()
+        ):
             continue
         notification = Notification(
-            tenant_id=tenant.id, user_id=user_id, kind=kind, title=title[:300], body=body,
-            url=url, incident_id=incident_id, deadline_id=deadline_id, severity=severity,
-            dedupe_key=dedupe_key, created_at=now,
+            tenant_id=tenant.id,
+            user_id=user_id,
+            kind=kind,
+            title=title[:300],
+            body=body,
+            url=url,
+            incident_id=incident_id,
+            deadline_id=deadline_id,
+            severity=severity,
+            dedupe_key=dedupe_key,
+            created_at=now,
         )
         db.session.add(notification)
         db.session.flush()
         created.append(notification)
         user = db.session.get(User, user_id)
         if user is not None and user.email and user.is_active_account and _email_enabled(user_id):
-            deliveries.append(Delivery(
-                tenant_id=tenant.id, notification_id=notification.id, channel="email",
-                target=user.email, user_id=user_id, kind=kind, title=title[:300], text=body,
-                url=url, severity=severity, status="pending", created_at=now,
-                dedupe_key=f"{dedupe_key}:email:{user_id}" if dedupe_key else None,
-            ))
-    channels = db.session.execute(
-        sa.select(NotificationChannel).order_by(NotificationChannel.id)
-    ).scalars().all()
+            deliveries.append(
+                Delivery(
+                    tenant_id=tenant.id,
+                    notification_id=notification.id,
+                    channel="email",
+                    target=user.email,
+                    user_id=user_id,
+                    kind=kind,
+                    title=title[:300],
+                    text=body,
+                    url=url,
+                    severity=severity,
+                    status="pending",
+                    created_at=now,
+                    dedupe_key=f"{dedupe_key}:email:{user_id}" if dedupe_key else None,
+                )
+            )
+    channels = (
+        db.session.execute(sa.select(NotificationChannel).order_by(NotificationChannel.id))
+        .scalars()
+        .all()
+    )
     for channel in channels:
         if not channel.wants(kind):
             continue
         key = f"{dedupe_key}:webhook:{channel.id}" if dedupe_key else None
-        if key and db.session.execute(
-            sa.select(Delivery.id).where(Delivery.dedupe_key == key)
-        ).scalar():
+        if (
+            key
+            and db.session.execute(
+                sa.select(Delivery.id).where(Delivery.dedupe_key == key)
+            ).scalar()
+        ):
             continue
-        deliveries.append(Delivery(
-            tenant_id=tenant.id, channel="webhook", channel_id=channel.id,
-            target=_redacted(channel.url), kind=kind, title=title[:300], text=body, url=url,
-            severity=severity, status="pending", created_at=now, dedupe_key=key,
-        ))
+        deliveries.append(
+            Delivery(
+                tenant_id=tenant.id,
+                channel="webhook",
+                channel_id=channel.id,
+                target=_redacted(channel.url),
+                kind=kind,
+                title=title[:300],
+                text=body,
+                url=url,
+                severity=severity,
+                status="pending",
+                created_at=now,
+                dedupe_key=key,
+            )
+        )
     for delivery in deliveries:
         db.session.add(delivery)
     db.session.flush()
@@ -169,11 +207,12 @@ def notify(
 
 
 def delivery_job_id(delivery: Delivery, suffix: str | int) -> str:
-    return f"delivery:{delivery.tenant_id}:{delivery.id}:{suffix}"
+    return f"delivery-{delivery.tenant_id}-{delivery.id}-{suffix}"
 
 
-def enqueue_delivery_after_commit(delivery: Delivery, at: datetime | None = None,
-                                  suffix: str | int | None = None) -> None:
+def enqueue_delivery_after_commit(
+    delivery: Delivery, at: datetime | None = None, suffix: str | int | None = None
+) -> None:
     tenant_id, delivery_id = delivery.tenant_id, delivery.id
     job_id = delivery_job_id(delivery, suffix if suffix is not None else delivery.attempts)
 
@@ -198,7 +237,8 @@ def _claim(delivery_id: int, now: datetime) -> bool:
 
 def _reload(delivery_id: int) -> Delivery | None:
     return db.session.execute(
-        sa.select(Delivery).where(Delivery.id == delivery_id)
+        sa.select(Delivery)
+        .where(Delivery.id == delivery_id)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
@@ -217,13 +257,20 @@ def _send(delivery: Delivery) -> None:
         config = current_app.config
         body = delivery.text + (f"\n\n查看详情：{link}" if link else "")
         send_email(
-            config["SMTP_HOST"], int(config["SMTP_PORT"]), config["MAIL_FROM"], [delivery.target],
-            delivery.title, body,
-            username=config.get("SMTP_USERNAME"), password=config.get("SMTP_PASSWORD"),
+            config["SMTP_HOST"],
+            int(config["SMTP_PORT"]),
+            config["MAIL_FROM"],
+            [delivery.target],
+            delivery.title,
+            body,
+            username=config.get("SMTP_USERNAME"),
+            password=config.get("SMTP_PASSWORD"),
             security=config.get("SMTP_SECURITY", "none"),
         )
         return
-    channel = db.session.get(NotificationChannel, delivery.channel_id) if delivery.channel_id else None
+    channel = (
+        db.session.get(NotificationChannel, delivery.channel_id) if delivery.channel_id else None
+    )
     if channel is None or not channel.is_active:
         raise DeliveryError("该 Webhook 已删除或停用", retryable=False)
     payload = format_message(channel.format, delivery.title, delivery.text, link)
@@ -255,7 +302,9 @@ def attempt_delivery(delivery_id: int, *, now: datetime | None = None) -> str | 
     delivery = _reload(delivery_id)
     if delivery is None or delivery.status not in ("pending", "retrying", "deferred"):
         return None
-    if delivery.next_attempt_at is not None and delivery.next_attempt_at > now + timedelta(seconds=2):
+    if delivery.next_attempt_at is not None and delivery.next_attempt_at > now + timedelta(
+        seconds=2
+    ):
         return None  # an early or duplicate timer; the right one is scheduled
     tenant = db.session.get(Tenant, delivery.tenant_id)
     quiet_until = _quiet_until(delivery, tenant, now)
@@ -312,23 +361,40 @@ def retry_delivery(delivery: Delivery, *, now: datetime | None = None) -> Delive
 
 def sweep_tenant_deliveries(*, now: datetime) -> int:
     """Re-enqueue deliveries whose jobs were lost; free claims of workers that died."""
-    stale = db.session.execute(
-        sa.select(Delivery).where(Delivery.status == "sending", Delivery.claimed_at <= now - STALE_CLAIM)
-    ).scalars().all()
+    stale = (
+        db.session.execute(
+            sa.select(Delivery).where(
+                Delivery.status == "sending", Delivery.claimed_at <= now - STALE_CLAIM
+            )
+        )
+        .scalars()
+        .all()
+    )
     for delivery in stale:
         delivery.status = "retrying"
         delivery.next_attempt_at = now
-    lost = db.session.execute(
-        sa.select(Delivery).where(
-            sa.or_(
-                sa.and_(Delivery.status == "pending", Delivery.created_at <= now - SWEEP_GRACE,
-                        sa.or_(Delivery.next_attempt_at.is_(None),
-                               Delivery.next_attempt_at <= now - SWEEP_GRACE)),
-                sa.and_(Delivery.status.in_(("retrying", "deferred")),
-                        Delivery.next_attempt_at <= now - SWEEP_GRACE),
+    lost = (
+        db.session.execute(
+            sa.select(Delivery).where(
+                sa.or_(
+                    sa.and_(
+                        Delivery.status == "pending",
+                        Delivery.created_at <= now - SWEEP_GRACE,
+                        sa.or_(
+                            Delivery.next_attempt_at.is_(None),
+                            Delivery.next_attempt_at <= now - SWEEP_GRACE,
+                        ),
+                    ),
+                    sa.and_(
+                        Delivery.status.in_(("retrying", "deferred")),
+                        Delivery.next_attempt_at <= now - SWEEP_GRACE,
+                    ),
+                )
             )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     db.session.flush()
     for delivery in [*stale, *lost]:
         enqueue_delivery_after_commit(delivery, suffix=f"sweep{delivery.attempts}")
@@ -342,20 +408,27 @@ def inbox(user_id: int, *, unread_only: bool = False, limit: int = 100) -> list[
     query = sa.select(Notification).where(Notification.user_id == user_id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    return list(db.session.execute(
-        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
-    ).scalars())
+    return list(
+        db.session.execute(
+            query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+        ).scalars()
+    )
 
 
 def unread_count(user_id: int) -> int:
-    return db.session.execute(
-        sa.select(sa.func.count()).select_from(Notification).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)
-        )
-    ).scalar() or 0
+    return (
+        db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        ).scalar()
+        or 0
+    )
 
 
-def mark_read(user_id: int, notification_id: int | None = None, *, now: datetime | None = None) -> int:
+def mark_read(
+    user_id: int, notification_id: int | None = None, *, now: datetime | None = None
+) -> int:
     """Mark one (or, without an id, every) notification of the user read."""
     query = sa.update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
@@ -371,8 +444,15 @@ def mark_read(user_id: int, notification_id: int | None = None, *, now: datetime
 # --- channels and preferences -------------------------------------------------------------------
 
 
-def save_channel(*, name: str, url: str, format: str = "json", secret: str | None = None,
-                 kinds: list[str] | None = None, is_active: bool = True) -> NotificationChannel:
+def save_channel(
+    *,
+    name: str,
+    url: str,
+    format: str = "json",
+    secret: str | None = None,
+    kinds: list[str] | None = None,
+    is_active: bool = True,
+) -> NotificationChannel:
     errors = {}
     if format not in WEBHOOK_FORMATS:
         errors["format"] = [f"必须是以下之一：{'、'.join(WEBHOOK_FORMATS)}"]

@@ -35,8 +35,9 @@ class ChannelSchema(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(WEBHOOK_FORMATS))
     secret = fields.String(load_default=None, allow_none=True, load_only=True)
     has_secret = fields.Method("_has_secret", dump_only=True)
-    kinds = fields.List(fields.String(validate=validate.OneOf(list(NOTIFICATION_KINDS))),
-                        load_default=list)
+    kinds = fields.List(
+        fields.String(validate=validate.OneOf(list(NOTIFICATION_KINDS))), load_default=list
+    )
     is_active = fields.Boolean(load_default=True)
 
     def _has_secret(self, channel) -> bool:

@@ -24,6 +24,8 @@ def parse_param_form(plugin, form) -> dict:
         if isinstance(param["default"], bool):
             raw[name] = form.get(f"param-{name}") == "on"
         elif isinstance(param["default"], list):
+            if f"param-{name}" not in form:
+                continue
             text = form.get(f"param-{name}", "")
             raw[name] = [item.strip() for item in text.replace("，", ",").split(",") if item.strip()]
         elif f"param-{name}" in form:
@@ -51,7 +53,8 @@ def edit():
         abort(404)
     plugin = get_plugin(chosen_key) if chosen_key else None
     field_errors: dict = {}
-    values = tenant.policy_params if plugin and plugin.key == tenant.policy_key else None
+    current = tenant.policy_params if plugin and plugin.key == tenant.policy_key else None
+    submitted: dict = {}
     if request.method == "POST" and plugin is not None:
         raw = parse_param_form(plugin, request.form)
         try:
@@ -63,11 +66,11 @@ def edit():
             db.session.rollback()
             field_errors = (exc.details or {}).get("fields", {})
             flash(exc.message_zh, "error")
-            values = raw
-    params = plugin.describe(values)["params"] if plugin else []
-    if request.method == "POST" and field_errors:
-        for param in params:
-            if param["name"] in values:
-                param["value"] = values[param["name"]]
+            submitted = raw
+    params = plugin.describe(current)["params"] if plugin else []
+    # Show what the admin typed, not the stored value, so a mistake costs no retyping.
+    for param in params:
+        if param["name"] in submitted:
+            param["value"] = submitted[param["name"]]
     return render_template("policy/edit.html", plugins=plugins, plugin=plugin, params=params,
                            field_errors=field_errors)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 
 def register(cli: click.Group) -> None:
@@ -25,6 +26,7 @@ def register(cli: click.Group) -> None:
 
 @click.command("verify-pdf")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
 def verify_pdf_command(file: Path):
     """核验问责记录 PDF 中内嵌的审计事件与系统事件链是否一致；不一致时以非零状态退出。"""
     from yuqing.reports.verify import RecordUnreadable, verify_pdf

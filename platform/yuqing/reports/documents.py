@@ -88,7 +88,9 @@ EVENT_KIND_LABELS = {
     "incident.reopen": "重新打开",
     "statement.publish": "发布回应",
     "deadline.met": "时限已完成",
+    "deadline.breach": "时限已超时",
     "deadline.breached": "时限已超时",
+    "accountability.finding": "记录问责认定",
     "deadline.escalated": "超时逐级提醒",
     "accountability.record": "记录问责",
 }
@@ -242,13 +244,29 @@ def _user_names(ids) -> dict[int, str]:
 
 
 def _deadline_status(deadline, now: datetime) -> tuple[str, int | None]:
-    """(status label, seconds late or None); an open deadline past due is late as of now."""
+    """(status label, seconds late or None).
+
+    An open deadline past due has no fixed lateness: it grows every second. Its figure "as of
+    now" goes into the volatile ``overdue_now`` (see :func:`_overdue_now`) so that the data
+    fingerprint, and with it the render cache, does not change every second.
+    """
     if deadline.met_at is not None:
         late = (deadline.met_at - deadline.due_at).total_seconds()
         return ("按时完成", None) if late <= 0 else ("逾期完成", int(late))
     if deadline.due_at < now:
-        return "超时未完成", int((now - deadline.due_at).total_seconds())
+        return "超时未完成", None
     return "未到期", None
+
+
+def _overdue_now(rows: list[dict], deadlines) -> dict[int, int]:
+    """Seconds each open, overdue deadline is late at this moment (export-time data)."""
+    now = utcnow()
+    due = {d.id: d.due_at for d in deadlines}
+    return {
+        row["id"]: int((now - due[row["id"]]).total_seconds())
+        for row in rows
+        if row["status"] == "超时未完成"
+    }
 
 
 def _deadline_rows(deadlines, clock: _Clock, plugin_for, units: dict[int, str],
@@ -278,6 +296,9 @@ def _deadline_rows(deadlines, clock: _Clock, plugin_for, units: dict[int, str],
             "lateness_seconds": late,
             "role_zh": _role_label(plugin_for(incident), deadline.actor_role),
             "escalation_level": deadline.escalation_level,
+            # Filled in by the accountability record; other documents leave them empty.
+            "entry_kind": "",
+            "events": [],
         })
     return rows
 
@@ -457,11 +478,13 @@ def build_incident_report(*, incident_id: int, reveal_handles: bool = False) -> 
     incident = _incident_or_404(incident_id)
     tenant, plugin = _tenant(), _plugin(incident.policy_key)
     clock, units = _Clock(tenant), _units_by_id()
-    deadlines = _deadline_rows(_deadlines_of([incident.id]), clock, lambda _i: plugin, units,
+    deadline_rows = _deadlines_of([incident.id])
+    deadlines = _deadline_rows(deadline_rows, clock, lambda _i: plugin, units,
                                {incident.id: incident})
     return _base_context(
         tenant, clock,
         title=f"关于「{incident.title}」网上舆情的专报",
+        overdue_now=_overdue_now(deadlines, deadline_rows),
         masthead="网上舆情",
         subtitle=f"（{incident.grade_label}·{STATE_LABELS.get(incident.state, '')}）",
         reveal_handles=reveal_handles,
@@ -495,7 +518,8 @@ def build_review(*, incident_id: int, reveal_handles: bool = False) -> dict:
     incident = _incident_or_404(incident_id)
     tenant, plugin = _tenant(), _plugin(incident.policy_key)
     clock, units = _Clock(tenant), _units_by_id()
-    deadlines = _deadline_rows(_deadlines_of([incident.id]), clock, lambda _i: plugin, units,
+    deadline_rows = _deadlines_of([incident.id])
+    deadlines = _deadline_rows(deadline_rows, clock, lambda _i: plugin, units,
                                {incident.id: incident})
     decided = [row for row in deadlines if row["status"] != "未到期"]
     on_time = sum(row["on_time"] for row in decided)
@@ -503,6 +527,7 @@ def build_review(*, incident_id: int, reveal_handles: bool = False) -> dict:
     return _base_context(
         tenant, clock,
         title=f"关于「{incident.title}」舆情处置工作的总结评估报告",
+        overdue_now=_overdue_now(deadlines, deadline_rows),
         reveal_handles=reveal_handles,
         incident=_incident_facts(incident, clock, plugin, units),
         grade=grade,
@@ -910,6 +935,7 @@ def build_accountability(
         tenant, clock,
         title=title,
         subtitle="（供审计、考评使用）",
+        overdue_now=_overdue_now(rows, deadlines),
         reveal_handles=reveal_handles,
         scope=scope_lines,
         summary={

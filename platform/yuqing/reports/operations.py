@@ -28,8 +28,9 @@ from yuqing.reports.models import RenderedDocument
 from yuqing.reports.render import render_html, render_pdf
 
 #: Context keys that describe the moment of export rather than the data: the chain head keeps
-#: moving (each export is itself an event), so hashing it would defeat the cache.
-VOLATILE_CONTEXT_KEYS = frozenset({"generated_at", "chain_head", "issued_on"})
+#: moving (each export is itself an event) and an open deadline grows later every second, so
+#: hashing them would defeat the cache. A stored file shows them as of its rendering.
+VOLATILE_CONTEXT_KEYS = frozenset({"generated_at", "chain_head", "issued_on", "overdue_now"})
 
 #: Only auditors may see netizens' account names in an export (ARCHITECTURE §9).
 REVEAL_ROLES = ("auditor",)

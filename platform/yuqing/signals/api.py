@@ -13,7 +13,7 @@ from yuqing.signals.operations import ingest_batch, ingest_signal
 from yuqing.signals.schemas import IngestBatchOut, IngestResultOut, SignalBatchIn, SignalIn
 
 blp = Blueprint(
-    "signals", __name__, url_prefix="/api/v1/signals", description="Ingest posts (signals)"
+    "signals_api", __name__, url_prefix="/api/v1/signals", description="Ingest posts (signals)"
 )
 blueprints = [blp]
 

@@ -1,0 +1,305 @@
+"""The deadline engine with a frozen clock: every operation gets ``now`` explicitly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from yuqing.accounts.actor import Actor
+from yuqing.deadlines import operations as ops
+from yuqing.deadlines.models import AccountabilityEntry, Deadline
+from yuqing.extensions import db
+from yuqing.incidents.models import Incident, Statement
+from yuqing.notifications.models import Notification
+from yuqing.tenancy.scope import tenant_scope
+
+SH = ZoneInfo("Asia/Shanghai")
+#: Monday 12 October 2026, 09:00 in Shanghai: after 国庆, a normal working week.
+T0 = datetime(2026, 10, 12, 9, 0, tzinfo=SH)
+
+
+@pytest.fixture
+def school(make):
+    tenant = make.tenant("school-a", plugin="school")
+    unit = make.unit(tenant, "G7", "七年级组")
+    return tenant, unit
+
+
+def sync(tenant, incident_id, now, **kwargs):
+    with tenant_scope(tenant.id):
+        incident = db.session.get(Incident, incident_id)
+        rows = ops.sync_deadlines(incident, now=now, **kwargs)
+        result = {row.stage: row for row in rows}
+        db.session.commit()
+        return {stage: _plain(row) for stage, row in result.items()}
+
+
+def _plain(row: Deadline) -> dict:
+    return {c.key: getattr(row, c.key) for c in Deadline.__table__.c}
+
+
+def test_working_days_across_national_day_land_on_the_makeup_saturday(make):
+    # Three working days from Wednesday 30 September 2026: 1–7 October are off, Thursday 8 and
+    # Friday 9 are worked, and Saturday 10 October is the 调休 make-up workday.
+    tenant = make.tenant("school-wd", plugin="school", params={"review_due_working_days": 3})
+    incident_id = make.deadline_incident(
+        tenant, grade="major", discovered_at=datetime(2026, 9, 28, 9, 0, tzinfo=SH),
+        subsided_at=datetime(2026, 9, 30, 10, 0, tzinfo=SH),
+    )
+    rows = sync(tenant, incident_id, now=datetime(2026, 9, 30, 10, 5, tzinfo=SH))
+    review = rows["review"]
+    due_local = review["due_at"].astimezone(SH)
+    assert due_local == datetime(2026, 10, 10, 10, 0, tzinfo=SH)
+    assert due_local.weekday() == 5  # a Saturday, worked under the 2026 notice
+    assert review["within"] == {"type": "working_days", "days": 3}
+    assert "篇八" in review["rule_source"]
+
+
+def test_only_rules_whose_anchor_is_known_create_deadlines(school, make):
+    tenant, _ = school
+    incident_id = make.deadline_incident(tenant, discovered_at=T0)
+    rows = sync(tenant, incident_id, now=T0)
+    # No posting time, no assessment yet: only the discovery-anchored limits exist.
+    assert set(rows) == {"report", "holding_reply"}
+    assert rows["report"]["due_at"] == T0 + timedelta(minutes=30)
+    assert rows["holding_reply"]["due_at"] == T0 + timedelta(hours=5)
+
+
+def test_a_grade_rise_tightens_an_open_deadline_and_a_met_one_stays_met(school, make):
+    tenant, _ = school
+    incident_id = make.deadline_incident(
+        tenant, grade="general", discovered_at=T0, posted_at=T0 - timedelta(hours=1),
+        reported_at=T0 + timedelta(minutes=10), assessed_at=T0 + timedelta(minutes=20),
+    )
+    before = sync(tenant, incident_id, now=T0 + timedelta(minutes=21))
+    assert before["dispatch"]["due_at"] == T0 + timedelta(hours=2, minutes=20)  # 一般: 2 h
+    assert before["report"]["met_at"] == T0 + timedelta(minutes=10)
+    assert "notify_up" not in before
+
+    with tenant_scope(tenant.id):  # the metrics cross 重大's threshold
+        incident = db.session.get(Incident, incident_id)
+        incident.grade_code, incident.grade_label, incident.severity = "major", "重大", "S3"
+        db.session.commit()
+    after = sync(tenant, incident_id, now=T0 + timedelta(minutes=30), action="grade_rise")
+
+    # 重大: dispatch 「立即」 (15 min) from the assessment, at once; upward report appears.
+    assert after["dispatch"]["due_at"] == T0 + timedelta(minutes=35)
+    assert after["dispatch"]["grade_code"] == "major"
+    assert after["notify_up"]["due_at"] == T0 + timedelta(minutes=15)
+    assert after["report"]["met_at"] == before["report"]["met_at"]
+    assert after["report"]["due_at"] == before["report"]["due_at"]
+
+    # A downgrade never loosens an open deadline (documented in operations.py).
+    with tenant_scope(tenant.id):
+        incident = db.session.get(Incident, incident_id)
+        incident.grade_code, incident.grade_label, incident.severity = "general", "一般关注", "S1"
+        db.session.commit()
+    lowered = sync(tenant, incident_id, now=T0 + timedelta(minutes=31), action="downgrade")
+    assert lowered["dispatch"]["due_at"] == T0 + timedelta(minutes=35)
+
+
+def test_statements_meet_holding_reply_and_respond_by_kind(school, make):
+    tenant, _ = school
+    incident_id = make.deadline_incident(
+        tenant, discovered_at=T0, posted_at=T0,
+        statements=[("holding_reply", T0 + timedelta(hours=1))],
+    )
+    rows = sync(tenant, incident_id, now=T0 + timedelta(hours=1))
+    assert rows["holding_reply"]["met_at"] == T0 + timedelta(hours=1)
+    assert rows["respond"]["met_at"] is None
+    with tenant_scope(tenant.id):
+        db.session.add(Statement(tenant_id=tenant.id, incident_id=incident_id, kind="reply",
+                                 state="published", created_by="system",
+                                 published_at=T0 + timedelta(hours=3)))
+        db.session.commit()
+    rows = sync(tenant, incident_id, now=T0 + timedelta(hours=3), action="publish_statement",
+                statement_kind="reply")
+    assert rows["respond"]["met_at"] == T0 + timedelta(hours=3)
+
+
+def test_breach_is_recorded_once_with_one_accountability_entry(school, make):
+    tenant, unit = school
+    handler = make.user(tenant, roles=("unit_handler",), unit=unit, name="李老师")
+    make.user(tenant, roles=("office",), name="办公室王")
+    incident_id = make.deadline_incident(tenant, unit=unit, discovered_at=T0)
+    rows = sync(tenant, incident_id, now=T0)
+    deadline_id = rows["holding_reply"]["id"]
+    late = T0 + timedelta(hours=5, seconds=1)
+    with tenant_scope(tenant.id):
+        assert ops.breach_deadline(deadline_id, now=late - timedelta(seconds=2)) is None  # not due
+        first = ops.breach_deadline(deadline_id, now=late)
+        second = ops.breach_deadline(deadline_id, now=late + timedelta(seconds=5))
+        counts = ops.sweep_tenant_deadlines(now=late + timedelta(seconds=10))
+        db.session.commit()
+        assert first is not None and second is None
+        entries = db.session.execute(sa.select(AccountabilityEntry)).scalars().all()
+        # the report deadline (30 min) was breached by the sweeper too: one entry each
+        by_stage = {e.stage: e for e in entries}
+        assert set(by_stage) == {"holding_reply", "report"}
+        assert counts["breached"] == 1
+        entry = by_stage["holding_reply"]
+        assert entry.kind == "missed_response"
+        assert entry.unit_id == unit.id and entry.person_id == handler.id
+        assert entry.lateness_seconds == 1
+        assert entry.rule_source.startswith("篇十二")
+        assert entry.audit_event_ids
+        deadline = db.session.get(Deadline, deadline_id)
+        assert deadline.breached_at == late and deadline.escalation_level == 1
+        assert "overdue" in db.session.get(Incident, incident_id).priority_flags
+
+
+def test_escalation_climbs_the_ladder_at_its_cadence_until_acknowledged(school, make):
+    tenant, unit = school
+    handler = make.user(tenant, roles=("unit_handler",), unit=unit)
+    office = make.user(tenant, roles=("office",))
+    leader = make.user(tenant, roles=("leader",))
+    branch = make.user(tenant, roles=("party_branch",))
+    incident_id = make.deadline_incident(tenant, unit=unit, discovered_at=T0,
+                                         reported_at=T0 + timedelta(minutes=1))
+    rows = sync(tenant, incident_id, now=T0)
+    deadline_id = rows["holding_reply"]["id"]
+    breach = T0 + timedelta(hours=5)
+
+    def inbox(user):
+        return db.session.execute(
+            sa.select(Notification.kind).where(Notification.user_id == user.id,
+                                               Notification.deadline_id == deadline_id)
+            .order_by(Notification.id)).scalars().all()
+
+    with tenant_scope(tenant.id):
+        ops.breach_deadline(deadline_id, now=breach)
+        db.session.commit()
+        # Step 1 (office) and the responsible handler hear of the breach; nobody else yet.
+        assert inbox(handler) == ["deadline_breach"]
+        assert inbox(office) == ["deadline_breach"]
+        assert inbox(leader) == []
+        # Before the cadence (30 min) nothing climbs; after it, the leader is told.
+        assert not ops.escalate_deadline(deadline_id, 2, now=breach + timedelta(minutes=29))
+        assert ops.escalate_deadline(deadline_id, 2, now=breach + timedelta(minutes=30))
+        assert not ops.escalate_deadline(deadline_id, 2, now=breach + timedelta(minutes=31))
+        db.session.commit()
+        assert inbox(leader) == ["escalation"]
+        deadline = db.session.get(Deadline, deadline_id)
+        ops.acknowledge_deadline(
+            deadline, actor=Actor(tenant_id=tenant.id, roles=frozenset({"leader"}),
+                                  user_id=leader.id, name="组长"),
+            now=breach + timedelta(minutes=40))
+        db.session.commit()
+        assert not ops.escalate_deadline(deadline_id, 3, now=breach + timedelta(hours=2))
+        ops.sweep_tenant_deadlines(now=breach + timedelta(hours=3))
+        db.session.commit()
+        assert inbox(branch) == []
+        assert db.session.get(Deadline, deadline_id).escalation_level == 2
+
+
+def test_acknowledgement_needs_a_role_on_the_ladder(school, make):
+    tenant, unit = school
+    incident_id = make.deadline_incident(tenant, unit=unit, discovered_at=T0)
+    rows = sync(tenant, incident_id, now=T0)
+    from yuqing.errors import Conflict, Forbidden
+
+    with tenant_scope(tenant.id):
+        deadline = db.session.get(Deadline, rows["holding_reply"]["id"])
+        monitor = Actor(tenant_id=tenant.id, roles=frozenset({"monitor"}), user_id=None)
+        office = Actor(tenant_id=tenant.id, roles=frozenset({"office"}))
+        with pytest.raises(Conflict):  # not breached yet
+            ops.acknowledge_deadline(deadline, actor=office, now=T0)
+        ops.breach_deadline(deadline.id, now=T0 + timedelta(hours=6))
+        db.session.refresh(deadline)
+        with pytest.raises(Forbidden):
+            ops.acknowledge_deadline(deadline, actor=monitor, now=T0 + timedelta(hours=6))
+        db.session.rollback()
+
+
+def test_prewarnings_at_the_policys_fractions_once_each(school, make):
+    tenant, unit = school
+    handler = make.user(tenant, roles=("unit_handler",), unit=unit)
+    incident_id = make.deadline_incident(tenant, unit=unit, discovered_at=T0,
+                                         reported_at=T0 + timedelta(minutes=1))
+    rows = sync(tenant, incident_id, now=T0)
+    deadline_id = rows["holding_reply"]["id"]  # 5 h: warnings at 2.5 h and 4 h
+    with tenant_scope(tenant.id):
+        assert ops.prewarn_deadline(deadline_id, now=T0 + timedelta(hours=2)) is None
+        assert ops.prewarn_deadline(deadline_id, now=T0 + timedelta(hours=2.5)) == 0.5
+        assert ops.prewarn_deadline(deadline_id, now=T0 + timedelta(hours=2.6)) is None
+        assert ops.prewarn_deadline(deadline_id, now=T0 + timedelta(hours=4)) == 0.8
+        db.session.commit()
+        titles = db.session.execute(
+            sa.select(Notification.title).where(Notification.user_id == handler.id)
+        ).scalars().all()
+        assert len(titles) == 2 and all(t.startswith("【期限预警】") for t in titles)
+
+
+def test_a_stage_met_late_is_a_breach_with_its_real_lateness(school, make):
+    tenant, unit = school
+    incident_id = make.deadline_incident(tenant, unit=unit, discovered_at=T0)
+    sync(tenant, incident_id, now=T0)
+    with tenant_scope(tenant.id):
+        incident = db.session.get(Incident, incident_id)
+        incident.reported_at = T0 + timedelta(minutes=45)  # 15 min after the 30-min limit
+        db.session.commit()
+    rows = sync(tenant, incident_id, now=T0 + timedelta(minutes=45), action="report")
+    report = rows["report"]
+    assert report["met_at"] == T0 + timedelta(minutes=45)
+    assert report["breached_at"] is not None and report["escalation_level"] == 0
+    with tenant_scope(tenant.id):
+        entry = db.session.execute(
+            sa.select(AccountabilityEntry).where(AccountabilityEntry.deadline_id == report["id"])
+        ).scalar_one()
+        assert entry.kind == "late_report"
+        assert entry.lateness_seconds == 15 * 60
+
+
+def test_deadlines_for_incident_shows_time_left_and_overdue(school, make):
+    tenant, _ = school
+    incident_id = make.deadline_incident(tenant, discovered_at=T0)
+    sync(tenant, incident_id, now=T0)
+    with tenant_scope(tenant.id):
+        incident = db.session.get(Incident, incident_id)
+        shown = {d["stage"]: d for d in ops.deadlines_for_incident(
+            incident, now=T0 + timedelta(hours=1))}
+    assert shown["report"]["status"] == "overdue"
+    assert shown["report"]["seconds_left"] == -30 * 60
+    assert shown["report"]["human_zh"] == "已超时 30分钟"
+    assert shown["holding_reply"]["seconds_left"] == 4 * 3600
+    assert shown["holding_reply"]["human_zh"] == "剩余 4小时"
+    assert shown["holding_reply"]["due_local"] == "2026-10-12 14:00"
+
+
+def test_lifecycle_signals_drive_the_engine(make, app):
+    # Through the lifecycle's own operations: creation computes deadlines, "report" meets one.
+    tenant = make.tenant("school-sig", plugin="school")
+    incident_id = make.incident(tenant, title="食堂问题")
+    with tenant_scope(tenant.id):
+        rows = {d.stage: d for d in db.session.execute(
+            sa.select(Deadline).where(Deadline.incident_id == incident_id)).scalars()}
+        assert {"report", "holding_reply"} <= set(rows)
+        assert rows["report"].met_at is None
+        from yuqing.incidents.operations import perform_action
+
+        incident = db.session.get(Incident, incident_id)
+        actor = Actor(tenant_id=tenant.id, roles=frozenset({"monitor", "office"}), name="测")
+        perform_action(incident, "report", actor=actor)
+        db.session.commit()
+        report = db.session.execute(sa.select(Deadline).where(
+            Deadline.incident_id == incident_id, Deadline.stage == "report")).scalar_one()
+        assert report.met_at is not None
+
+
+def test_human_duration():
+    assert ops.human_duration_zh(0) == "不到1分钟"
+    assert ops.human_duration_zh(-90) == "1分钟"
+    assert ops.human_duration_zh(3600 * 26) == "1天2小时"
+    assert ops.human_duration_zh(3600 * 48) == "2天"
+    assert ops.human_duration_zh(3900) == "1小时5分钟"
+
+
+def test_every_time_in_the_engine_is_utc_aware(school, make):
+    tenant, _ = school
+    incident_id = make.deadline_incident(tenant, discovered_at=T0)
+    rows = sync(tenant, incident_id, now=T0)
+    assert rows["report"]["due_at"].tzinfo is not None
+    assert rows["report"]["due_at"].astimezone(UTC) == datetime(2026, 10, 12, 1, 30, tzinfo=UTC)
