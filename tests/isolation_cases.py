@@ -183,3 +183,87 @@ def _rendered_document(make, tenant):
     db.session.add(row)
     db.session.flush()
     return row
+
+
+# --- deadlines and notifications (issue 5) ------------------------------------------------------
+
+
+@case("Deadline")
+def _deadline(make, tenant):
+    import sqlalchemy as sa
+
+    from yuqing.deadlines.models import Deadline
+
+    incident = _ingested(tenant).incident  # the engine computes its deadlines on creation
+    return db.session.execute(
+        sa.select(Deadline).where(Deadline.incident_id == incident.id).limit(1)
+    ).scalar_one()
+
+
+@case("AccountabilityEntry")
+def _accountability_entry(make, tenant):
+    from yuqing.deadlines.accountability import record_finding
+
+    incident = _assessed_incident(tenant)
+    return record_finding(tenant=tenant, actor=_actor(tenant), kind="finding_concealment",
+                          incident_id=incident.id, unit_id=incident.unit_id,
+                          evidence="隔离测试证据")
+
+
+@case("Digest")
+def _digest(make, tenant):
+    from datetime import UTC, datetime
+
+    from yuqing.deadlines.models import Digest
+
+    row = Digest(tenant_id=tenant.id, schedule_key="daily", label_zh="每日汇总",
+                 schedule_when="daily@17:00", period_start=datetime(2026, 10, 11, 9, tzinfo=UTC),
+                 period_end=datetime(2026, 10, 12, 9, tzinfo=UTC), issue_no=1, items=[])
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _member_id(tenant):
+    from yuqing.accounts.models import Membership, User
+
+    user = User(email=f"iso-n-{tenant.slug}@example.cn", name="隔离通知")
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, roles=["office"]))
+    db.session.flush()
+    return user.id
+
+
+@case("Notification")
+def _notification(make, tenant):
+    from yuqing.notifications.operations import notify
+
+    user_id = _member_id(tenant)
+    return notify(tenant=tenant, kind="digest", title="隔离通知", user_ids=[user_id])[0]
+
+
+@case("NotificationChannel")
+def _notification_channel(make, tenant):
+    from yuqing.notifications.operations import save_channel
+
+    return save_channel(name="iso", url="https://hooks.example.cn/iso", format="json",
+                        secret="s")
+
+
+@case("NotificationPreference")
+def _notification_preference(make, tenant):
+    from yuqing.notifications.operations import set_email_enabled
+
+    return set_email_enabled(_member_id(tenant), False)
+
+
+@case("Delivery")
+def _delivery(make, tenant):
+    import sqlalchemy as sa
+
+    from yuqing.notifications.models import Delivery
+    from yuqing.notifications.operations import notify
+
+    notify(tenant=tenant, kind="digest", title="隔离投递", user_ids=[_member_id(tenant)])
+    return db.session.execute(sa.select(Delivery).limit(1)).scalar_one()

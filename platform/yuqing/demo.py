@@ -9,6 +9,7 @@ from yuqing.accounts.operations import create_user, find_user, set_password
 from yuqing.extensions import db
 from yuqing.tenancy.manifests import sync_directory
 from yuqing.tenancy.models import Tenant
+from yuqing.demo_incidents import seed_demo_incidents
 from yuqing.tenancy.scope import tenant_scope_disabled
 
 PLATFORM_ADMIN_EMAIL = "admin@yuqing.demo"
@@ -34,6 +35,9 @@ def prepare_demo(tenants_dir: Path, password: str) -> list[tuple[str, str, str]]
             if user.password_hash is None:
                 set_password(user, password)
         db.session.commit()
+        tenants = db.session.execute(db.select(Tenant).order_by(Tenant.slug)).scalars().all()
         logins = [("平台管理员", admin.email, "platform_admin")]
         logins += [(t.name, u.email, ",".join(m.roles)) for t, u, m in rows]
+    for tenant in tenants:
+        seed_demo_incidents(tenant)
     return logins

@@ -33,4 +33,14 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-api = Api()
+class YuqingApi(Api):
+    """flask-smorest, documenting its default error response with our one error shape."""
+
+    def _register_responses(self):
+        from yuqing.api.schemas import ApiErrorSchema
+
+        self.ERROR_SCHEMA = ApiErrorSchema
+        super()._register_responses()
+
+
+api = YuqingApi()

@@ -46,7 +46,9 @@ def test_working_days_across_national_day_land_on_the_makeup_saturday(make):
     # Friday 9 are worked, and Saturday 10 October is the 调休 make-up workday.
     tenant = make.tenant("school-wd", plugin="school", params={"review_due_working_days": 3})
     incident_id = make.deadline_incident(
-        tenant, grade="major", discovered_at=datetime(2026, 9, 28, 9, 0, tzinfo=SH),
+        tenant,
+        grade="major",
+        discovered_at=datetime(2026, 9, 28, 9, 0, tzinfo=SH),
         subsided_at=datetime(2026, 9, 30, 10, 0, tzinfo=SH),
     )
     rows = sync(tenant, incident_id, now=datetime(2026, 9, 30, 10, 5, tzinfo=SH))
@@ -71,8 +73,12 @@ def test_only_rules_whose_anchor_is_known_create_deadlines(school, make):
 def test_a_grade_rise_tightens_an_open_deadline_and_a_met_one_stays_met(school, make):
     tenant, _ = school
     incident_id = make.deadline_incident(
-        tenant, grade="general", discovered_at=T0, posted_at=T0 - timedelta(hours=1),
-        reported_at=T0 + timedelta(minutes=10), assessed_at=T0 + timedelta(minutes=20),
+        tenant,
+        grade="general",
+        discovered_at=T0,
+        posted_at=T0 - timedelta(hours=1),
+        reported_at=T0 + timedelta(minutes=10),
+        assessed_at=T0 + timedelta(minutes=20),
     )
     before = sync(tenant, incident_id, now=T0 + timedelta(minutes=21))
     assert before["dispatch"]["due_at"] == T0 + timedelta(hours=2, minutes=20)  # 一般: 2 h
@@ -104,19 +110,33 @@ def test_a_grade_rise_tightens_an_open_deadline_and_a_met_one_stays_met(school, 
 def test_statements_meet_holding_reply_and_respond_by_kind(school, make):
     tenant, _ = school
     incident_id = make.deadline_incident(
-        tenant, discovered_at=T0, posted_at=T0,
+        tenant,
+        discovered_at=T0,
+        posted_at=T0,
         statements=[("holding_reply", T0 + timedelta(hours=1))],
     )
     rows = sync(tenant, incident_id, now=T0 + timedelta(hours=1))
     assert rows["holding_reply"]["met_at"] == T0 + timedelta(hours=1)
     assert rows["respond"]["met_at"] is None
     with tenant_scope(tenant.id):
-        db.session.add(Statement(tenant_id=tenant.id, incident_id=incident_id, kind="reply",
-                                 state="published", created_by="system",
-                                 published_at=T0 + timedelta(hours=3)))
+        db.session.add(
+            Statement(
+                tenant_id=tenant.id,
+                incident_id=incident_id,
+                kind="reply",
+                state="published",
+                created_by="system",
+                published_at=T0 + timedelta(hours=3),
+            )
+        )
         db.session.commit()
-    rows = sync(tenant, incident_id, now=T0 + timedelta(hours=3), action="publish_statement",
-                statement_kind="reply")
+    rows = sync(
+        tenant,
+        incident_id,
+        now=T0 + timedelta(hours=3),
+        action="publish_statement",
+        statement_kind="reply",
+    )
     assert rows["respond"]["met_at"] == T0 + timedelta(hours=3)
 
 
@@ -157,17 +177,23 @@ def test_escalation_climbs_the_ladder_at_its_cadence_until_acknowledged(school, 
     office = make.user(tenant, roles=("office",))
     leader = make.user(tenant, roles=("leader",))
     branch = make.user(tenant, roles=("party_branch",))
-    incident_id = make.deadline_incident(tenant, unit=unit, discovered_at=T0,
-                                         reported_at=T0 + timedelta(minutes=1))
+    incident_id = make.deadline_incident(
+        tenant, unit=unit, discovered_at=T0, reported_at=T0 + timedelta(minutes=1)
+    )
     rows = sync(tenant, incident_id, now=T0)
     deadline_id = rows["holding_reply"]["id"]
     breach = T0 + timedelta(hours=5)
 
     def inbox(user):
-        return db.session.execute(
-            sa.select(Notification.kind).where(Notification.user_id == user.id,
-                                               Notification.deadline_id == deadline_id)
-            .order_by(Notification.id)).scalars().all()
+        return (
+            db.session.execute(
+                sa.select(Notification.kind)
+                .where(Notification.user_id == user.id, Notification.deadline_id == deadline_id)
+                .order_by(Notification.id)
+            )
+            .scalars()
+            .all()
+        )
 
     with tenant_scope(tenant.id):
         ops.breach_deadline(deadline_id, now=breach)
@@ -184,9 +210,12 @@ def test_escalation_climbs_the_ladder_at_its_cadence_until_acknowledged(school, 
         assert inbox(leader) == ["escalation"]
         deadline = db.session.get(Deadline, deadline_id)
         ops.acknowledge_deadline(
-            deadline, actor=Actor(tenant_id=tenant.id, roles=frozenset({"leader"}),
-                                  user_id=leader.id, name="组长"),
-            now=breach + timedelta(minutes=40))
+            deadline,
+            actor=Actor(
+                tenant_id=tenant.id, roles=frozenset({"leader"}), user_id=leader.id, name="组长"
+            ),
+            now=breach + timedelta(minutes=40),
+        )
         db.session.commit()
         assert not ops.escalate_deadline(deadline_id, 3, now=breach + timedelta(hours=2))
         ops.sweep_tenant_deadlines(now=breach + timedelta(hours=3))
@@ -217,8 +246,9 @@ def test_acknowledgement_needs_a_role_on_the_ladder(school, make):
 def test_prewarnings_at_the_policys_fractions_once_each(school, make):
     tenant, unit = school
     handler = make.user(tenant, roles=("unit_handler",), unit=unit)
-    incident_id = make.deadline_incident(tenant, unit=unit, discovered_at=T0,
-                                         reported_at=T0 + timedelta(minutes=1))
+    incident_id = make.deadline_incident(
+        tenant, unit=unit, discovered_at=T0, reported_at=T0 + timedelta(minutes=1)
+    )
     rows = sync(tenant, incident_id, now=T0)
     deadline_id = rows["holding_reply"]["id"]  # 5 h: warnings at 2.5 h and 4 h
     with tenant_scope(tenant.id):
@@ -227,9 +257,13 @@ def test_prewarnings_at_the_policys_fractions_once_each(school, make):
         assert ops.prewarn_deadline(deadline_id, now=T0 + timedelta(hours=2.6)) is None
         assert ops.prewarn_deadline(deadline_id, now=T0 + timedelta(hours=4)) == 0.8
         db.session.commit()
-        titles = db.session.execute(
-            sa.select(Notification.title).where(Notification.user_id == handler.id)
-        ).scalars().all()
+        titles = (
+            db.session.execute(
+                sa.select(Notification.title).where(Notification.user_id == handler.id)
+            )
+            .scalars()
+            .all()
+        )
         assert len(titles) == 2 and all(t.startswith("【期限预警】") for t in titles)
 
 
@@ -259,8 +293,9 @@ def test_deadlines_for_incident_shows_time_left_and_overdue(school, make):
     sync(tenant, incident_id, now=T0)
     with tenant_scope(tenant.id):
         incident = db.session.get(Incident, incident_id)
-        shown = {d["stage"]: d for d in ops.deadlines_for_incident(
-            incident, now=T0 + timedelta(hours=1))}
+        shown = {
+            d["stage"]: d for d in ops.deadlines_for_incident(incident, now=T0 + timedelta(hours=1))
+        }
     assert shown["report"]["status"] == "overdue"
     assert shown["report"]["seconds_left"] == -30 * 60
     assert shown["report"]["human_zh"] == "已超时 30分钟"
@@ -274,8 +309,12 @@ def test_lifecycle_signals_drive_the_engine(make, app):
     tenant = make.tenant("school-sig", plugin="school")
     incident_id = make.incident(tenant, title="食堂问题")
     with tenant_scope(tenant.id):
-        rows = {d.stage: d for d in db.session.execute(
-            sa.select(Deadline).where(Deadline.incident_id == incident_id)).scalars()}
+        rows = {
+            d.stage: d
+            for d in db.session.execute(
+                sa.select(Deadline).where(Deadline.incident_id == incident_id)
+            ).scalars()
+        }
         assert {"report", "holding_reply"} <= set(rows)
         assert rows["report"].met_at is None
         from yuqing.incidents.operations import perform_action
@@ -284,8 +323,11 @@ def test_lifecycle_signals_drive_the_engine(make, app):
         actor = Actor(tenant_id=tenant.id, roles=frozenset({"monitor", "office"}), name="测")
         perform_action(incident, "report", actor=actor)
         db.session.commit()
-        report = db.session.execute(sa.select(Deadline).where(
-            Deadline.incident_id == incident_id, Deadline.stage == "report")).scalar_one()
+        report = db.session.execute(
+            sa.select(Deadline).where(
+                Deadline.incident_id == incident_id, Deadline.stage == "report"
+            )
+        ).scalar_one()
         assert report.met_at is not None
 
 
@@ -303,3 +345,68 @@ def test_every_time_in_the_engine_is_utc_aware(school, make):
     rows = sync(tenant, incident_id, now=T0)
     assert rows["report"]["due_at"].tzinfo is not None
     assert rows["report"]["due_at"].astimezone(UTC) == datetime(2026, 10, 12, 1, 30, tzinfo=UTC)
+
+
+def test_timers_are_scheduled_after_commit_and_cancelled_when_met(school, make, redis_client):
+    from rq import Queue
+
+    tenant, _ = school
+    now = datetime.now(UTC)
+    incident_id = make.deadline_incident(tenant, discovered_at=now)
+    rows = sync(tenant, incident_id, now=now)
+    registry = Queue("deadlines", connection=redis_client).scheduled_job_registry
+    report_id = rows["report"]["id"]
+    ids = set(registry.get_job_ids())
+    assert {
+        f"deadline-{tenant.id}-{report_id}-due",
+        f"deadline-{tenant.id}-{report_id}-warn50",
+        f"deadline-{tenant.id}-{report_id}-warn80",
+    } <= ids
+    with tenant_scope(tenant.id):
+        db.session.get(Incident, incident_id).reported_at = now + timedelta(minutes=1)
+        ops.sync_deadlines(db.session.get(Incident, incident_id), now=now + timedelta(minutes=1))
+        # Nothing is cancelled before the commit: a rollback must leave the timers in place.
+        assert f"deadline-{tenant.id}-{report_id}-due" in registry.get_job_ids()
+        db.session.commit()
+    assert not {
+        j for j in registry.get_job_ids() if j.startswith(f"deadline-{tenant.id}-{report_id}-")
+    }
+
+
+def test_concurrent_breach_jobs_record_one_breach(app, school, make):
+    """Two workers racing on the same overdue deadline: the conditional UPDATE admits one."""
+    import threading
+
+    tenant, unit = school
+    incident_id = make.deadline_incident(tenant, unit=unit, discovered_at=T0)
+    rows = sync(tenant, incident_id, now=T0)
+    deadline_id = rows["holding_reply"]["id"]
+    barrier = threading.Barrier(2)
+    results: list = []
+
+    def race():
+        with app.app_context(), tenant_scope(tenant.id):
+            try:
+                barrier.wait(timeout=10)
+                row = ops.breach_deadline(deadline_id, now=T0 + timedelta(hours=6))
+                results.append(row is not None)
+                db.session.commit()
+            except Exception as exc:  # pragma: no cover - reported below
+                results.append(exc)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=race) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False, True], results
+    with tenant_scope(tenant.id):
+        entries = db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(AccountabilityEntry)
+            .where(AccountabilityEntry.deadline_id == deadline_id)
+        ).scalar()
+        assert entries == 1

@@ -28,7 +28,9 @@ from yuqing.tenancy.scope import tenant_scope
 def _spawn(*args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "yuqing.cli", *args],
-        env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -56,8 +58,13 @@ def _wait(predicate, timeout: float, interval: float = 0.1):
 def worker(app, redis_client):
     child = _spawn("worker")
     # Ready once registered and its scheduler holds the lock of the deadlines queue.
-    ready = _wait(lambda: Worker.all(connection=redis_client)
-                  and redis_client.exists("rq:scheduler-lock:deadlines"), timeout=30)
+    ready = _wait(
+        lambda: (
+            Worker.all(connection=redis_client)
+            and redis_client.exists("rq:scheduler-lock:deadlines")
+        ),
+        timeout=30,
+    )
     if not ready:
         _stop(child)
         pytest.fail(f"worker did not start: {child.stderr.read().decode()[-2000:]}")
@@ -65,10 +72,11 @@ def worker(app, redis_client):
     _stop(child)
 
 
-def _deadline(tenant_id: int, deadline_id: int) -> Deadline:
+def _deadline(tenant_id: int, deadline_id: int) -> dict:
+    """The row as plain values, read inside the scope (row-level security hides it outside)."""
     with app_scope(tenant_id):
-        db.session.expire_all()
-        return db.session.get(Deadline, deadline_id)
+        row = db.session.get(Deadline, deadline_id)
+        return {"breached_at": row.breached_at, "due_at": row.due_at}
 
 
 class app_scope:  # noqa: N801 - reads like tenant_scope
@@ -98,10 +106,16 @@ def _report_deadline_due_in(make, tenant, seconds: float) -> tuple[int, int]:
 
 def _counts(tenant_id: int, deadline_id: int) -> tuple[int, int]:
     with app_scope(tenant_id):
-        breached = db.session.execute(sa.select(sa.func.count()).select_from(Deadline).where(
-            Deadline.id == deadline_id, Deadline.breached_at.is_not(None))).scalar()
-        entries = db.session.execute(sa.select(sa.func.count()).select_from(AccountabilityEntry)
-                                     .where(AccountabilityEntry.deadline_id == deadline_id)).scalar()
+        breached = db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(Deadline)
+            .where(Deadline.id == deadline_id, Deadline.breached_at.is_not(None))
+        ).scalar()
+        entries = db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(AccountabilityEntry)
+            .where(AccountabilityEntry.deadline_id == deadline_id)
+        ).scalar()
     return breached, entries
 
 
@@ -112,9 +126,9 @@ def test_a_timer_fires_within_two_seconds_of_due(make, worker, redis_client):
     queue = Queue("deadlines", connection=redis_client)
     assert f"deadline-{tenant.id}-{deadline_id}-due" in queue.scheduled_job_registry.get_job_ids()
 
-    row = _wait(lambda: (d := _deadline(tenant.id, deadline_id)).breached_at and d, timeout=15)
+    row = _wait(lambda: (d := _deadline(tenant.id, deadline_id))["breached_at"] and d, timeout=15)
     assert row, "the due timer never fired"
-    lag = (row.breached_at - row.due_at).total_seconds()
+    lag = (row["breached_at"] - row["due_at"]).total_seconds()
     assert 0 <= lag < 2, f"breach recorded {lag:.2f}s after due"
     assert _counts(tenant.id, deadline_id) == (1, 1)
 
@@ -129,8 +143,10 @@ def test_the_breach_job_twice_plus_the_sweeper_record_one_breach(make, worker, r
         queue.enqueue(jobs.deadline_due, tenant.id, deadline_id, job_id="dup-2"),
         queue.enqueue(jobs.sweep, job_id="sweep-1"),
     ]
-    finished = _wait(lambda: all(j.get_status(refresh=True) in ("finished", "failed")
-                                 for j in enqueued), timeout=30)
+    finished = _wait(
+        lambda: all(j.get_status(refresh=True) in ("finished", "failed") for j in enqueued),
+        timeout=30,
+    )
     assert finished
     assert [j.get_status() for j in enqueued] == ["finished"] * 3
     assert _counts(tenant.id, deadline_id) == (1, 1)

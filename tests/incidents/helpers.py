@@ -22,8 +22,14 @@ class As:
         return self.post(f"/incidents/{incident_id}/actions/{action}", body)
 
 
-def post_body(n: int | str = 1, *, content: str | None = None, title: str | None = None,
-              views: int = 10, **metrics) -> dict:
+def post_body(
+    n: int | str = 1,
+    *,
+    content: str | None = None,
+    title: str | None = None,
+    views: int = 10,
+    **metrics,
+) -> dict:
     return {
         "url": f"https://weibo.example.cn/status/{n}?utm_source=share&from=timeline",
         "platform": "微博",

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token_from, login
 from tests.factories import PASSWORD
@@ -13,7 +14,14 @@ from yuqing.accounts.actor import Actor
 from yuqing.audit.models import AuditEvent
 from yuqing.extensions import db
 from yuqing.incidents.models import Incident
-from yuqing.incidents.operations import create_statement, get_incident, perform_action
+from yuqing.incidents.operations import (
+    approve_statement,
+    create_statement,
+    get_incident,
+    perform_action,
+    post_metrics,
+    publish_statement,
+)
 from yuqing.tenancy.scope import tenant_scope
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
@@ -26,18 +34,35 @@ def town(make):
     village = make.unit(tenant, "longshi", "龙市村")
     other = make.unit(tenant, "xiashi", "下市村")
     people = {
-        "monitor": make.user(tenant, email="monitor@anping.demo", roles=["monitor"], name="王信息员"),
+        "monitor": make.user(
+            tenant, email="monitor@anping.demo", roles=["monitor"], name="王信息员"
+        ),
         "office": make.user(tenant, email="office@anping.demo", roles=["office"], name="陈主任"),
-        "handler": make.user(tenant, email="handler@anping.demo", roles=["unit_handler"],
-                             unit=village, name="李村长"),
-        "other_handler": make.user(tenant, email="other@anping.demo", roles=["unit_handler"],
-                                   unit=other, name="赵村长"),
+        "handler": make.user(
+            tenant, email="handler@anping.demo", roles=["unit_handler"], unit=village, name="李村长"
+        ),
+        "other_handler": make.user(
+            tenant, email="other@anping.demo", roles=["unit_handler"], unit=other, name="赵村长"
+        ),
     }
     return tenant, village, people
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production.
+
+    The factories keep one app context pushed for the whole test, and Flask reuses it for
+    requests: ``g`` — with Flask-Login's cached user and the CSRF token — would then carry one
+    person's sign-in into another person's client.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def client_for(app, user):
-    client = app.test_client()
+    client = FreshContextClient(app, app.response_class, use_cookies=True)
     assert login(client, user.email, PASSWORD).status_code == 302
     return client
 
@@ -57,8 +82,12 @@ def incident_state(tenant, incident_id: int) -> str:
 
 def walk(tenant, incident_id: int, *actions: tuple[str, dict], unit=None) -> None:
     """Move an incident on through the operations, as every role at once."""
-    actor = Actor(tenant_id=tenant.id, roles=frozenset({"office", "leader", "unit_handler"}),
-                  unit_id=unit.id if unit else None, name="测试")
+    actor = Actor(
+        tenant_id=tenant.id,
+        roles=frozenset({"office", "leader", "unit_handler"}),
+        unit_id=unit.id if unit else None,
+        name="测试",
+    )
     with tenant_scope(tenant.id):
         incident = get_incident(incident_id)
         for action, body in actions:
@@ -95,8 +124,9 @@ def test_monitor_reports_a_post_by_hand(app, town):
     # 「立即报送」 was ticked: the office has it now.
     assert incident_state(tenant, incident_id) == "reported"
     # The same post again updates its metrics instead of opening a second incident.
-    again = post_form(monitor, "/t/anping/incidents/new", "/t/anping/incidents/new",
-                      {**REPORT, "views": "5000"})
+    again = post_form(
+        monitor, "/t/anping/incidents/new", "/t/anping/incidents/new", {**REPORT, "views": "5000"}
+    )
     assert again.headers["Location"].endswith(f"/incidents/{incident_id}")
     with tenant_scope(tenant.id):
         assert db.session.execute(sa.select(sa.func.count(Incident.id))).scalar_one() == 1
@@ -106,14 +136,24 @@ def test_monitor_reports_a_post_by_hand(app, town):
 def test_a_missing_title_keeps_everything_else(app, town):
     _, _, people = town
     monitor = client_for(app, people["monitor"])
-    response = post_form(monitor, "/t/anping/incidents/new", "/t/anping/incidents/new",
-                         {**REPORT, "title": "", "views": "-3"})
+    response = post_form(
+        monitor,
+        "/t/anping/incidents/new",
+        "/t/anping/incidents/new",
+        {**REPORT, "title": "", "views": "-3"},
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "请填写标题。" in html
     assert "不能为负数。" in html
-    for kept in (REPORT["url"], REPORT["platform"], REPORT["content"], REPORT["author"],
-                 REPORT["posted_at"], 'value="35"'):
+    for kept in (
+        REPORT["url"],
+        REPORT["platform"],
+        REPORT["content"],
+        REPORT["author"],
+        REPORT["posted_at"],
+        'value="35"',
+    ):
         assert kept.replace("&", "&amp;") in html
 
 
@@ -132,12 +172,20 @@ def test_office_assesses_and_dispatches_on_the_page(app, make, town):
     page_url = f"/t/anping/incidents/{incident_id}"
     html = office.get(page_url).get_data(as_text=True)
     assert "研判定级" in html and 'name="category"' in html and "龙市村" in html
-    response = post_form(office, page_url, f"{page_url}/actions/assess",
-                         {"category": "C1", "unit": "longshi", "summary": "群众反映排水问题"})
+    response = post_form(
+        office,
+        page_url,
+        f"{page_url}/actions/assess",
+        {"category": "C1", "unit": "longshi", "summary": "群众反映排水问题"},
+    )
     assert response.status_code == 302
     assert incident_state(tenant, incident_id) == "assessed"
-    response = post_form(office, page_url, f"{page_url}/actions/dispatch",
-                         {"unit": "longshi", "instructions": "请半天内核实反馈"})
+    response = post_form(
+        office,
+        page_url,
+        f"{page_url}/actions/dispatch",
+        {"unit": "longshi", "instructions": "请半天内核实反馈"},
+    )
     assert response.status_code == 302
     html = office.get(page_url).get_data(as_text=True)
     assert "已完成「交办」" in html
@@ -150,8 +198,12 @@ def test_invalid_action_input_is_shown_in_chinese_and_kept(app, make, town):
     incident_id = make.incident(tenant, state="reported")
     office = client_for(app, people["office"])
     page_url = f"/t/anping/incidents/{incident_id}"
-    response = post_form(office, page_url, f"{page_url}/actions/assess",
-                         {"category": "", "summary": "先记下的研判意见"})
+    response = post_form(
+        office,
+        page_url,
+        f"{page_url}/actions/assess",
+        {"category": "", "summary": "先记下的研判意见"},
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "舆情分类：此字段为必填项。" in html
@@ -176,8 +228,7 @@ def test_a_role_that_may_not_act_gets_403(app, make, town):
     incident_id = make.incident(tenant, state="reported")
     monitor = client_for(app, people["monitor"])
     page_url = f"/t/anping/incidents/{incident_id}"
-    assert 'action="/t/anping/incidents/%d/actions/assess"' % incident_id not in (
-        monitor.get(page_url).get_data(as_text=True))
+    assert f'action="{page_url}/actions/assess"' not in monitor.get(page_url).get_data(as_text=True)
     response = post_form(monitor, page_url, f"{page_url}/actions/assess", {"category": "C1"})
     assert response.status_code == 403
     assert "您的角色无权执行「研判定级」" in response.get_data(as_text=True)
@@ -187,8 +238,9 @@ def test_forms_without_csrf_token_are_refused(app, make, town):
     tenant, _, people = town
     incident_id = make.incident(tenant, state="reported")
     office = client_for(app, people["office"])
-    response = office.post(f"/t/anping/incidents/{incident_id}/actions/assess",
-                           data={"category": "C1"})
+    response = office.post(
+        f"/t/anping/incidents/{incident_id}/actions/assess", data={"category": "C1"}
+    )
     assert response.status_code == 400
     assert incident_state(tenant, incident_id) == "reported"
 
@@ -215,8 +267,12 @@ def test_unit_handler_acknowledges_and_answers_the_slip(app, make, town):
     assert incident_state(tenant, incident_id) == "verifying"
     html = handler.get(page_url).get_data(as_text=True)
     assert "联系单已签收" in html and "李村长" in html
-    response = post_form(handler, page_url, f"{page_url}/slips/{slip_id}/answer",
-                         {"result": "排水沟确被堵塞，已安排疏通。"})
+    response = post_form(
+        handler,
+        page_url,
+        f"{page_url}/slips/{slip_id}/answer",
+        {"result": "排水沟确被堵塞，已安排疏通。"},
+    )
     assert response.status_code == 302
     assert incident_state(tenant, incident_id) == "verified"
     assert "排水沟确被堵塞" in handler.get(page_url).get_data(as_text=True)
@@ -227,8 +283,12 @@ def test_publishing_without_approval_is_refused_and_recorded(app, make, town):
     incident_id = make.incident(tenant, state="assessed")
     office = client_for(app, people["office"])
     page_url = f"/t/anping/incidents/{incident_id}"
-    response = post_form(office, page_url, f"{page_url}/statements",
-                         {"kind": "holding_reply", "text": "我镇已关注到网民反映的情况，正在核实。"})
+    response = post_form(
+        office,
+        page_url,
+        f"{page_url}/statements",
+        {"kind": "holding_reply", "text": "我镇已关注到网民反映的情况，正在核实。"},
+    )
     assert response.status_code == 302
     html = office.get(page_url).get_data(as_text=True)
     assert "正在核实" in html and "尚缺" in html
@@ -248,14 +308,19 @@ def test_statement_versions_show_a_diff(app, make, town):
     incident_id = make.incident(tenant, state="assessed")
     with tenant_scope(tenant.id):
         actor = Actor(tenant_id=tenant.id, roles=frozenset({"office"}), name="陈主任")
-        statement = create_statement(get_incident(incident_id), actor=actor,
-                                     kind="reply", text="第一稿：正在核实。")
+        statement = create_statement(
+            get_incident(incident_id), actor=actor, kind="reply", text="第一稿：正在核实。"
+        )
         db.session.commit()
         statement_id = statement.id
     office = client_for(app, people["office"])
     page_url = f"/t/anping/incidents/{incident_id}"
-    response = post_form(office, page_url, f"{page_url}/statements/{statement_id}/versions",
-                         {"text": "第二稿：已核实，明日完成疏通。"})
+    response = post_form(
+        office,
+        page_url,
+        f"{page_url}/statements/{statement_id}/versions",
+        {"text": "第二稿：已核实，明日完成疏通。"},
+    )
     assert response.status_code == 302
     html = office.get(page_url).get_data(as_text=True)
     assert "第 2 版" in html
@@ -265,16 +330,20 @@ def test_statement_versions_show_a_diff(app, make, town):
 
 def test_untrusted_content_is_shown_as_text(app, make, town):
     tenant, _, people = town
-    incident_id = make.incident(tenant, title=f"标题{HOSTILE}", content=f"内容{HOSTILE}",
-                                state="reported")
+    incident_id = make.incident(
+        tenant, title=f"标题{HOSTILE}", content=f"内容{HOSTILE}", state="reported"
+    )
     office = client_for(app, people["office"])
     html = office.get(f"/t/anping/incidents/{incident_id}").get_data(as_text=True)
     assert "<script>alert(1)" not in html
     assert "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=" in html
     # The post's own link is an http(s) URL and leaks nothing to the site it points at.
-    assert re.search(r'<a href="https://bbs\.example\.cn/thread/\d+" '
-                     r'rel="noopener noreferrer nofollow"', html)
+    assert re.search(
+        r'<a href="https://bbs\.example\.cn/thread/\d+" '
+        r'rel="noopener noreferrer nofollow"',
+        html,
+    )
     listing = office.get("/t/anping/incidents").get_data(as_text=True)
     assert "<script>alert(1)" not in listing
 
@@ -289,20 +358,42 @@ def test_netizen_handles_only_for_roles_that_need_them(app, town):
     assert "安仁网友甲" in office.get(page_url).get_data(as_text=True)
 
 
-def test_list_filters_and_metrics_chart(app, make, town):
+def test_list_filters_sorting_and_pages(app, make, town):
     tenant, _, people = town
-    reported = make.incident(tenant, title="道路积水", state="reported")
+    make.incident(tenant, title="道路积水", state="reported")
     make.incident(tenant, title="食堂卫生", content="学校食堂饭菜里发现头发，家长担心食品安全。")
     office = client_for(app, people["office"])
     html = office.get("/t/anping/incidents?state=reported").get_data(as_text=True)
     assert "道路积水" in html and "食堂卫生" not in html
     html = office.get("/t/anping/incidents?q=食堂").get_data(as_text=True)
     assert "食堂卫生" in html and "道路积水" not in html
-    html = office.get("/t/anping/incidents?sort=discovered_asc&state=bogus").get_data(as_text=True)
-    assert "筛选条件无效" in html
-    page = office.get(f"/t/anping/incidents/{reported}").get_data(as_text=True)
-    assert '<svg xmlns="http://www.w3.org/2000/svg" class="metrics-chart"' in page
-    assert "<script" not in page.split("<main>", 1)[1]
+    newest_first = office.get("/t/anping/incidents").get_data(as_text=True)
+    assert newest_first.index("食堂卫生") < newest_first.index("道路积水")
+    oldest_first = office.get("/t/anping/incidents?sort=discovered_asc").get_data(as_text=True)
+    assert oldest_first.index("道路积水") < oldest_first.index("食堂卫生")
+    first = office.get("/t/anping/incidents?per_page=1").get_data(as_text=True)
+    assert "第 1 / 2 页" in first and "食堂卫生" in first and "道路积水" not in first
+    html = office.get("/t/anping/incidents?state=bogus").get_data(as_text=True)
+    assert "筛选条件无效" in html and "道路积水" in html
+
+
+def test_metrics_chart_is_inline_svg(app, make, town):
+    tenant, _, people = town
+    incident_id = make.incident(tenant, state="reported", metrics={"views": 100, "comments": 4})
+    with tenant_scope(tenant.id):
+        actor = Actor(tenant_id=tenant.id, roles=frozenset({"office"}), name="陈主任")
+        post_metrics(get_incident(incident_id), actor=actor, metrics={"views": 900, "comments": 40})
+        db.session.commit()
+    office = client_for(app, people["office"])
+    page = office.get(f"/t/anping/incidents/{incident_id}").get_data(as_text=True)
+    chart = page[page.index('<svg xmlns="http://www.w3.org/2000/svg" class="metrics-chart"') :]
+    chart = chart[: chart.index("</svg>")]
+    # Two series (views, comments), each with a point at creation and one after the snapshot.
+    assert chart.count("<polyline") == 2 and chart.count("<circle") == 4
+    assert "浏览量" in chart and "评论数" in chart
+    # No chart library, no external fetch.
+    main = page.split("<main>", 1)[1]
+    assert "<script" not in main and "src=" not in chart and "href=" not in chart
 
 
 def test_case_library_search(app, make, town):
@@ -318,7 +409,8 @@ def test_case_library_search(app, make, town):
 
 def walk_to_review(tenant, incident_id, unit):
     walk(
-        tenant, incident_id,
+        tenant,
+        incident_id,
         ("dispatch", {"unit": unit.code}),
         ("acknowledge", {}),
         ("verify", {"result": "排水沟堵塞属实"}),
@@ -340,11 +432,62 @@ def test_tenant_b_cannot_see_tenant_a(app, make, town):
     assert client.get(f"/t/beta/incidents/{incident_id}").status_code == 404
     assert client.get(f"/t/anping/incidents/{incident_id}").status_code == 404
     token = csrf_token_from(client.get("/t/beta/incidents").get_data(as_text=True))
-    for path in (f"/t/beta/incidents/{incident_id}/actions/reopen",
-                 f"/t/beta/incidents/{incident_id}/statements",
-                 f"/t/anping/incidents/{incident_id}/actions/reopen"):
+    for path in (
+        f"/t/beta/incidents/{incident_id}/actions/reopen",
+        f"/t/beta/incidents/{incident_id}/statements",
+        f"/t/anping/incidents/{incident_id}/actions/reopen",
+    ):
         response = client.post(path, data={"reason": "x", "csrf_token": token})
         assert response.status_code == 404
     assert "安平镇的舆情" not in client.get("/t/beta/incidents").get_data(as_text=True)
     assert "安平镇的舆情" not in client.get("/t/beta/cases").get_data(as_text=True)
     assert incident_state(tenant, incident_id) == "reviewed"
+
+
+def test_approved_statement_is_published_from_the_page(app, make, town):
+    tenant, _, people = town
+    director = make.user(
+        tenant, email="director@anping.demo", roles=["office_director"], name="周主任"
+    )
+    incident_id = make.incident(tenant, state="assessed")
+    with tenant_scope(tenant.id):
+        actor = Actor(tenant_id=tenant.id, roles=frozenset({"office"}), name="陈主任")
+        statement_id = create_statement(
+            get_incident(incident_id), actor=actor, kind="holding_reply", text="我镇已开展核实。"
+        ).id
+        db.session.commit()
+    page_url = f"/t/anping/incidents/{incident_id}"
+    approver = client_for(app, director)
+    response = post_form(approver, page_url, f"{page_url}/statements/{statement_id}/approve", {})
+    assert response.status_code == 302
+    assert "已审定当前版本" in approver.get(page_url).get_data(as_text=True)
+    office = client_for(app, people["office"])
+    response = post_form(office, page_url, f"{page_url}/statements/{statement_id}/publish", {})
+    assert response.status_code == 302
+    html = office.get(page_url).get_data(as_text=True)
+    assert "回应已发布，内容已锁定" in html and "周主任" in html
+    assert f"/statements/{statement_id}/publish" not in html
+
+
+def test_similar_past_cases_show_the_statements_used(app, make, town):
+    tenant, village, people = town
+    story = "中心街道一下雨就严重积水，水深到膝盖，学生只能趟水上学，排水沟堵塞多次反映无人处理。"
+    past = make.incident(tenant, title="去年的积水", content=story, state="assessed")
+    with tenant_scope(tenant.id):
+        actor = Actor(
+            tenant_id=tenant.id, roles=frozenset({"office", "office_director"}), name="陈主任"
+        )
+        incident = get_incident(past)
+        statement = create_statement(
+            incident, actor=actor, kind="holding_reply", text="我镇已安排人员疏通排水沟。"
+        )
+        approve_statement(incident, statement, actor=actor)
+        publish_statement(incident, statement, actor=actor)
+        db.session.commit()
+    walk_to_review(tenant, past, village)
+    current = make.incident(tenant, title="今年又积水", content=story + "今年又是这样！")
+    assert current != past
+    office = client_for(app, people["office"])
+    html = office.get(f"/t/anping/incidents/{current}").get_data(as_text=True)
+    similar = html[html.index('id="similar"') :]
+    assert "去年的积水" in similar and "我镇已安排人员疏通排水沟。" in similar

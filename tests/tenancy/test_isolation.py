@@ -59,6 +59,15 @@ def test_b_cannot_read_a_rows(make, two_tenants, model_name):
         assert db.session.get(model, row_id) is not None
 
 
+#: Tables the application role may only append to (the audit chain, ARCHITECTURE §6).
+APPEND_ONLY = {"audit_events"}
+
+
+def _refuses_change(model) -> bool:
+    """On PostgreSQL the app role has no UPDATE/DELETE right at all on append-only tables."""
+    return db.engine.dialect.name == "postgresql" and model.__table__.name in APPEND_ONLY
+
+
 @pytest.mark.parametrize("model_name", sorted(CASES))
 def test_b_cannot_write_a_rows(make, two_tenants, model_name):
     alpha, beta = two_tenants
@@ -77,11 +86,16 @@ def test_b_cannot_write_a_rows(make, two_tenants, model_name):
         with pytest.raises(TenantScopeError):
             db.session.flush()
         db.session.rollback()
-    # A bulk UPDATE/DELETE issued in B's scope touches none of A's rows.
+    # A bulk DELETE issued in B's scope touches none of A's rows.
     with tenant_scope(beta.id):
-        result = db.session.execute(sa.delete(model).where(model.id == row_id))
-        assert result.rowcount == 0
-        db.session.commit()
+        if _refuses_change(model):
+            with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+                db.session.execute(sa.delete(model).where(model.id == row_id))
+            db.session.rollback()
+        else:
+            result = db.session.execute(sa.delete(model).where(model.id == row_id))
+            assert result.rowcount == 0
+            db.session.commit()
     with tenant_scope(alpha.id):
         assert db.session.get(model, row_id) is not None
 
@@ -140,6 +154,10 @@ def test_postgres_rls_hides_a_rows_from_raw_sql(app, make, two_tenants, model_na
             assert conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar() >= 1
         with conn.begin():
             conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)})
+            if table in APPEND_ONLY:
+                with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+                    conn.execute(sa.text(f'UPDATE "{table}" SET tenant_id = tenant_id'))
+                return
             updated = conn.execute(sa.text(f'UPDATE "{table}" SET tenant_id = tenant_id'))
             assert updated.rowcount == 0
             with pytest.raises(sa.exc.DBAPIError, match="row-level security"):

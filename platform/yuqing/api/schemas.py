@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g
 from marshmallow import Schema, fields, validate
 
-from yuqing.errors import Forbidden
+from yuqing.errors import Forbidden, ValidationFailed
 
 
 class ApiErrorBodySchema(Schema):
@@ -66,3 +66,13 @@ def require_roles(*roles: str) -> None:
     actor = g.get("actor")
     if actor is None or not actor.has_role(*roles):
         raise Forbidden("无权访问此接口。", "The API key's roles may not use this endpoint.")
+
+
+def validation_failed(messages: dict) -> ValidationFailed:
+    """marshmallow's messages as a 422 in the API's shape: Chinese ``fields``, English
+    ``fields_en`` — the same as flask-smorest's own 422 after ``api/errors.py``."""
+    from yuqing.api.errors import _translate_fields
+
+    error = ValidationFailed(_translate_fields(messages))
+    error.details["fields_en"] = messages
+    return error

@@ -39,11 +39,16 @@ from yuqing.signals.operations import ingest_signal, signal_data
 from yuqing.signals.schemas import SignalIn, SignalOut
 
 blp = Blueprint(
-    "incidents_api", __name__, url_prefix="/api/v1/incidents",
+    "incidents_api",
+    __name__,
+    url_prefix="/api/v1/incidents",
     description="Incident lifecycle: actions, metrics, slips (联系单), statements (统一口径)",
 )
 cases_blp = Blueprint(
-    "cases_api", __name__, url_prefix="/api/v1/cases", description="Case library (reviewed incidents)"
+    "cases_api",
+    __name__,
+    url_prefix="/api/v1/cases",
+    description="Case library (reviewed incidents)",
 )
 blueprints = [blp, cases_blp]
 
@@ -189,8 +194,9 @@ def acknowledge_slip(incident_id, slip_id):
 def answer_slip(data, incident_id, slip_id):
     """The unit returns its verification result on the slip."""
     incident = _incident(incident_id, for_update=True)
-    slip = ops.answer_slip(incident, ops.get_slip(incident, slip_id), actor=g.actor,
-                           result=data["result"])
+    slip = ops.answer_slip(
+        incident, ops.get_slip(incident, slip_id), actor=g.actor, result=data["result"]
+    )
     db.session.commit()
     return slip_data(slip)
 

@@ -24,8 +24,17 @@ from yuqing.policy.metrics import MEDIA_LEVELS
 from yuqing.signals.models import CONTENT_MAX, TITLE_MAX, URL_MAX
 
 #: Platforms offered as suggestions; any other name may be typed.
-PLATFORM_SUGGESTIONS = ("微博", "微信公众号", "抖音", "快手", "今日头条", "百度贴吧", "本地论坛",
-                        "新闻网站", "领导留言板")
+PLATFORM_SUGGESTIONS = (
+    "微博",
+    "微信公众号",
+    "抖音",
+    "快手",
+    "今日头条",
+    "百度贴吧",
+    "本地论坛",
+    "新闻网站",
+    "领导留言板",
+)
 
 MEDIA_LEVEL_LABELS = {
     "none": _l("无媒体关注"),
@@ -41,29 +50,48 @@ COUNT_FIELDS = ("views", "comments", "reposts", "likes", "mainstream_sites")
 
 
 def _count(label):
-    return IntegerField(label, validators=[Optional(), NumberRange(min=0, message=_l("不能为负数。"))])
+    return IntegerField(
+        label, validators=[Optional(), NumberRange(min=0, message=_l("不能为负数。"))]
+    )
 
 
 class ReportForm(FlaskForm):
-    url = URLField(_l("帖文链接"), validators=[
-        DataRequired(_l("请填写帖文链接。")),
-        URL(require_tld=False, message=_l("链接格式不正确（须以 http:// 或 https:// 开头）。")),
-        Length(max=URL_MAX, message=_l("链接过长。")),
-    ])
-    platform = StringField(_l("平台"), validators=[
-        DataRequired(_l("请填写发布平台。")), Length(max=64, message=_l("平台名称过长。")),
-    ])
-    title = StringField(_l("标题"), validators=[
-        DataRequired(_l("请填写标题。")),
-        Length(max=TITLE_MAX, message=_l("标题不能超过 %(max)d 个字。", max=TITLE_MAX)),
-    ])
-    content = TextAreaField(_l("内容摘录"), validators=[
-        Optional(),
-        Length(max=CONTENT_MAX, message=_l("内容不能超过 %(max)d 个字。", max=CONTENT_MAX)),
-    ])
-    author = StringField(_l("发帖账号（可选）"), validators=[
-        Optional(), Length(max=200, message=_l("账号名称过长。")),
-    ])
+    url = URLField(
+        _l("帖文链接"),
+        validators=[
+            DataRequired(_l("请填写帖文链接。")),
+            URL(require_tld=False, message=_l("链接格式不正确（须以 http:// 或 https:// 开头）。")),
+            Length(max=URL_MAX, message=_l("链接过长。")),
+        ],
+    )
+    platform = StringField(
+        _l("平台"),
+        validators=[
+            DataRequired(_l("请填写发布平台。")),
+            Length(max=64, message=_l("平台名称过长。")),
+        ],
+    )
+    title = StringField(
+        _l("标题"),
+        validators=[
+            DataRequired(_l("请填写标题。")),
+            Length(max=TITLE_MAX, message=_l("标题不能超过 %(max)d 个字。", max=TITLE_MAX)),
+        ],
+    )
+    content = TextAreaField(
+        _l("内容摘录"),
+        validators=[
+            Optional(),
+            Length(max=CONTENT_MAX, message=_l("内容不能超过 %(max)d 个字。", max=CONTENT_MAX)),
+        ],
+    )
+    author = StringField(
+        _l("发帖账号（可选）"),
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("账号名称过长。")),
+        ],
+    )
     posted_at = DateTimeLocalField(_l("发帖时间"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     views = _count(_l("浏览量"))
     comments = _count(_l("评论数"))
@@ -81,7 +109,8 @@ class ReportForm(FlaskForm):
     def signal_body(self) -> dict:
         """The post as the API's ``SignalIn`` schema takes it."""
         metrics: dict = {
-            name: getattr(self, name).data for name in COUNT_FIELDS
+            name: getattr(self, name).data
+            for name in COUNT_FIELDS
             if getattr(self, name).data is not None
         }
         metrics["media_level"] = self.media_level.data or "none"

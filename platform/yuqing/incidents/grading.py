@@ -57,8 +57,8 @@ def _combine(dicts: list[dict], *, sum_counts: bool) -> dict:
                 continue
             if key in SUMMED:
                 value = int(value)
-                result[key] = result.get(key, 0) + value if sum_counts else max(
-                    result.get(key, 0), value
+                result[key] = (
+                    result.get(key, 0) + value if sum_counts else max(result.get(key, 0), value)
                 )
             elif key in MAXED_INTS:
                 value = int(value) if not isinstance(value, list | dict) else value

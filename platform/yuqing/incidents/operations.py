@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from marshmallow import ValidationError
 
 from yuqing.accounts.actor import Actor, system_actor
+from yuqing.api.schemas import validation_failed
 from yuqing.audit.operations import record_event
 from yuqing.db_types import utcnow
 from yuqing.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -218,14 +219,12 @@ def _load(schema_cls, body: dict | None) -> dict:
     try:
         return schema_cls().load(body or {})
     except ValidationError as exc:
-        raise ValidationFailed(exc.messages) from exc
+        raise validation_failed(exc.messages) from exc
 
 
 def _changed(incident: Incident, action: str, actor: Actor, at: datetime, kind=None) -> None:
     db.session.flush()
-    hooks.incident_changed.send(
-        incident, action=action, actor=actor, at=at, statement_kind=kind
-    )
+    hooks.incident_changed.send(incident, action=action, actor=actor, at=at, statement_kind=kind)
 
 
 def _grade_index(incident: Incident) -> int:
@@ -307,8 +306,11 @@ def new_incident(
         actor=actor,
         subject=incident,
         after=_view(incident),
-        data={"title": title, "metrics": metrics, "policy": {
-            "key": incident.policy_key, "version": incident.policy_version}},
+        data={
+            "title": title,
+            "metrics": metrics,
+            "policy": {"key": incident.policy_key, "version": incident.policy_version},
+        },
         at=now,
     )
     hooks.incident_created.send(incident, actor=actor, at=now)
@@ -359,8 +361,12 @@ def refresh_metrics(
         system = system_actor(incident.tenant_id)
         old = _view(incident)
         _set_grade(
-            incident, grade, actor=system, reason="指标达到更高等级标准（自动升级）",
-            automatic=True, at=at,
+            incident,
+            grade,
+            actor=system,
+            reason="指标达到更高等级标准（自动升级）",
+            automatic=True,
+            at=at,
         )
         incident.add_flag("escalated")
         db.session.flush()
@@ -479,8 +485,12 @@ def _dispatch(incident, *, actor, data, at):
 def _open_slip(incident: Incident, *, answered: bool = False) -> DispatchSlip:
     slip = incident.latest_slip
     if slip is None or (answered and slip.received_at is None):
-        raise Conflict("没有待处理的联系单。", "No open dispatch slip.", state=incident.state,
-                       allowed_actions=actions_allowed_in(incident.state))
+        raise Conflict(
+            "没有待处理的联系单。",
+            "No open dispatch slip.",
+            state=incident.state,
+            allowed_actions=actions_allowed_in(incident.state),
+        )
     return slip
 
 
@@ -548,11 +558,14 @@ def _escalate(incident, *, actor, data, at):
     higher = plugin.grade_above(current)
     if higher.code == current.code:
         raise Conflict(
-            "已是最高等级，不能再升级。", "The incident already has the highest grade.",
-            state=incident.state, allowed_actions=actions_allowed_in(incident.state),
+            "已是最高等级，不能再升级。",
+            "The incident already has the highest grade.",
+            state=incident.state,
+            allowed_actions=actions_allowed_in(incident.state),
         )
-    change = _set_grade(incident, higher, actor=actor, reason=data["reason"], automatic=False,
-                        at=at)
+    change = _set_grade(
+        incident, higher, actor=actor, reason=data["reason"], automatic=False, at=at
+    )
     incident.add_flag("escalated")
     db.session.flush()
     return {"grade_change_id": change.id}
@@ -562,11 +575,19 @@ def _downgrade(incident, *, actor, data, at):
     plugin = plugin_of(incident)
     codes = [g.code for g in plugin.grades]
     if data["grade"] not in codes:
-        raise ValidationFailed({"grade": [f"未知的等级 {data['grade']}（可选：{'、'.join(codes)}）。"]})
+        raise ValidationFailed(
+            {"grade": [f"未知的等级 {data['grade']}（可选：{'、'.join(codes)}）。"]}
+        )
     if codes.index(data["grade"]) >= codes.index(incident.grade_code):
         raise ValidationFailed({"grade": ["降级后的等级必须低于当前等级。"]})
-    change = _set_grade(incident, plugin.grade_by_code(data["grade"]), actor=actor,
-                        reason=data["reason"], automatic=False, at=at)
+    change = _set_grade(
+        incident,
+        plugin.grade_by_code(data["grade"]),
+        actor=actor,
+        reason=data["reason"],
+        automatic=False,
+        at=at,
+    )
     db.session.flush()
     return {"grade_change_id": change.id}
 
@@ -682,20 +703,28 @@ def acknowledge_slip(incident: Incident, slip: DispatchSlip, *, actor: Actor) ->
     """The unit's handler signs for the 联系单 (the ``slip_received_at`` anchor)."""
     check_role(incident, "acknowledge", actor, unit_id=slip.unit_id)
     if slip is not incident.latest_slip or slip.received_at is not None:
-        raise Conflict("该联系单已签收或已被新的联系单取代。",
-                       "This slip was already acknowledged or superseded.",
-                       state=incident.state, allowed_actions=actions_allowed_in(incident.state))
+        raise Conflict(
+            "该联系单已签收或已被新的联系单取代。",
+            "This slip was already acknowledged or superseded.",
+            state=incident.state,
+            allowed_actions=actions_allowed_in(incident.state),
+        )
     perform_action(incident, "acknowledge", actor=actor)
     return slip
 
 
-def answer_slip(incident: Incident, slip: DispatchSlip, *, actor: Actor, result: str) -> DispatchSlip:
+def answer_slip(
+    incident: Incident, slip: DispatchSlip, *, actor: Actor, result: str
+) -> DispatchSlip:
     """The unit returns its verification result (情况核实结果) on the 联系单."""
     check_role(incident, "verify", actor, unit_id=slip.unit_id)
     if slip is not incident.latest_slip or slip.answered_at is not None:
-        raise Conflict("该联系单已反馈或已被新的联系单取代。",
-                       "This slip was already answered or superseded.",
-                       state=incident.state, allowed_actions=actions_allowed_in(incident.state))
+        raise Conflict(
+            "该联系单已反馈或已被新的联系单取代。",
+            "This slip was already answered or superseded.",
+            state=incident.state,
+            allowed_actions=actions_allowed_in(incident.state),
+        )
     perform_action(incident, "verify", actor=actor, body={"result": result})
     return slip
 
@@ -713,8 +742,12 @@ def _check_statement_state(incident: Incident, statement: Statement | None = Non
             allowed_actions=actions_allowed_in(incident.state),
         )
     if statement is not None and statement.state == "published":
-        raise Conflict("回应稿已发布，内容已锁定。", "The statement is published and locked.",
-                       state=incident.state, allowed_actions=actions_allowed_in(incident.state))
+        raise Conflict(
+            "回应稿已发布，内容已锁定。",
+            "The statement is published and locked.",
+            state=incident.state,
+            allowed_actions=actions_allowed_in(incident.state),
+        )
 
 
 def _statement_view(statement: Statement) -> dict:
@@ -751,14 +784,27 @@ def create_statement(incident: Incident, *, actor: Actor, kind: str, text: str) 
     )
     db.session.add(statement)
     db.session.flush()
-    db.session.add(StatementVersion(
-        tenant_id=incident.tenant_id, statement=statement, number=1, text=text,
-        author_label=actor.label, author_name=actor.name, created_at=now, diff="",
-    ))
+    db.session.add(
+        StatementVersion(
+            tenant_id=incident.tenant_id,
+            statement=statement,
+            number=1,
+            text=text,
+            author_label=actor.label,
+            author_name=actor.name,
+            created_at=now,
+            diff="",
+        )
+    )
     db.session.flush()
-    record_event("statement.create", actor=actor, subject=statement,
-                 after=_statement_view(statement),
-                 data={"incident_id": incident.id, "text": text}, at=now)
+    record_event(
+        "statement.create",
+        actor=actor,
+        subject=statement,
+        after=_statement_view(statement),
+        data={"incident_id": incident.id, "text": text},
+        at=now,
+    )
     return statement
 
 
@@ -770,22 +816,39 @@ def add_statement_version(
     _check_statement_state(incident, statement)
     now = utcnow()
     previous = statement.current
-    diff = "\n".join(difflib.unified_diff(
-        previous.text.splitlines(), text.splitlines(),
-        fromfile=f"v{previous.number}", tofile=f"v{previous.number + 1}", lineterm="",
-    ))
+    diff = "\n".join(
+        difflib.unified_diff(
+            previous.text.splitlines(),
+            text.splitlines(),
+            fromfile=f"v{previous.number}",
+            tofile=f"v{previous.number + 1}",
+            lineterm="",
+        )
+    )
     before = _statement_view(statement)
     version = StatementVersion(
-        tenant_id=incident.tenant_id, statement=statement, number=previous.number + 1,
-        text=text, author_label=actor.label, author_name=actor.name, created_at=now, diff=diff,
+        tenant_id=incident.tenant_id,
+        statement=statement,
+        number=previous.number + 1,
+        text=text,
+        author_label=actor.label,
+        author_name=actor.name,
+        created_at=now,
+        diff=diff,
     )
     db.session.add(version)
     statement.current_version = version.number
     statement.state = "draft"
     db.session.flush()
-    record_event("statement.version", actor=actor, subject=statement, before=before,
-                 after=_statement_view(statement),
-                 data={"incident_id": incident.id, "text": text, "diff": diff}, at=now)
+    record_event(
+        "statement.version",
+        actor=actor,
+        subject=statement,
+        before=before,
+        after=_statement_view(statement),
+        data={"incident_id": incident.id, "text": text, "diff": diff},
+        at=now,
+    )
     return version
 
 
@@ -799,9 +862,12 @@ def approve_statement(incident: Incident, statement: Statement, *, actor: Actor)
         roles = [r for r in required if r in actor.roles and r not in done]
         if not roles:
             if any(r in actor.roles for r in required):
-                raise Conflict("您已审定当前版本。", "You already approved this version.",
-                               state=incident.state,
-                               allowed_actions=actions_allowed_in(incident.state))
+                raise Conflict(
+                    "您已审定当前版本。",
+                    "You already approved this version.",
+                    state=incident.state,
+                    allowed_actions=actions_allowed_in(incident.state),
+                )
             labels = "、".join(plugin._role_label_or_key(r) for r in required)
             raise Forbidden(
                 f"该等级的{STATEMENT_KIND_LABELS[statement.kind][0]}须由{labels}审定。",
@@ -809,27 +875,49 @@ def approve_statement(incident: Incident, statement: Statement, *, actor: Actor)
                 missing_roles=[r for r in required if r not in done],
             )
     else:
-        held = sorted(actor.roles & plugin.allowed_roles("approve_statement", incident.policy_params))
+        held = sorted(
+            actor.roles & plugin.allowed_roles("approve_statement", incident.policy_params)
+        )
         roles = [held[0]] if held and held[0] not in done else []
         if not roles:
-            raise Conflict("您已审定当前版本。", "You already approved this version.",
-                           state=incident.state, allowed_actions=actions_allowed_in(incident.state))
+            raise Conflict(
+                "您已审定当前版本。",
+                "You already approved this version.",
+                state=incident.state,
+                allowed_actions=actions_allowed_in(incident.state),
+            )
     now = utcnow()
     before = _statement_view(statement)
     for role in roles:
-        db.session.add(StatementApproval(
-            tenant_id=incident.tenant_id, statement=statement, version=statement.current_version,
-            role=role, approver_label=actor.label, approver_name=actor.name, approved_at=now,
-        ))
+        db.session.add(
+            StatementApproval(
+                tenant_id=incident.tenant_id,
+                statement=statement,
+                version=statement.current_version,
+                role=role,
+                approver_label=actor.label,
+                approver_name=actor.name,
+                approved_at=now,
+            )
+        )
     db.session.flush()
     if not missing_approvals(incident, statement):
         statement.state = "approved"
     db.session.flush()
-    record_event("statement.approve", actor=actor, subject=statement, before=before,
-                 after=_statement_view(statement),
-                 data={"incident_id": incident.id, "roles": roles,
-                       "version": statement.current_version, "grade": incident.grade_code},
-                 at=now)
+    record_event(
+        "statement.approve",
+        actor=actor,
+        subject=statement,
+        before=before,
+        after=_statement_view(statement),
+        data={
+            "incident_id": incident.id,
+            "roles": roles,
+            "version": statement.current_version,
+            "grade": incident.grade_code,
+        },
+        at=now,
+    )
     return statement
 
 
@@ -838,9 +926,15 @@ def _refuse_publish(incident, statement, actor, *, reason: str, missing=(), at) 
         "statement.publish_refused",
         actor=actor,
         subject=statement,
-        data={"incident_id": incident.id, "reason": reason, "missing_roles": list(missing),
-              "grade": incident.grade_code, "kind": statement.kind,
-              "version": statement.current_version, "actor_roles": sorted(actor.roles)},
+        data={
+            "incident_id": incident.id,
+            "reason": reason,
+            "missing_roles": list(missing),
+            "grade": incident.grade_code,
+            "kind": statement.kind,
+            "version": statement.current_version,
+            "actor_roles": sorted(actor.roles),
+        },
         at=at,
     )
 
@@ -903,5 +997,6 @@ class StatementStatus:
 
 
 def statement_status(incident: Incident, statement: Statement) -> StatementStatus:
-    return StatementStatus(required_approvals(incident, statement.kind),
-                           missing_approvals(incident, statement))
+    return StatementStatus(
+        required_approvals(incident, statement.kind), missing_approvals(incident, statement)
+    )

@@ -52,9 +52,19 @@ def incident_data(incident: Incident, actor: Actor | None) -> dict:
         "online_track": online_track(incident),
     }
     for name in (
-        "posted_at", "discovered_at", "occurred_at", "reported_at", "assessed_at",
-        "dispatched_at", "verified_at", "closed_at", "subsided_at", "reviewed_at",
-        "archived_at", "created_at", "updated_at",
+        "posted_at",
+        "discovered_at",
+        "occurred_at",
+        "reported_at",
+        "assessed_at",
+        "dispatched_at",
+        "verified_at",
+        "closed_at",
+        "subsided_at",
+        "reviewed_at",
+        "archived_at",
+        "created_at",
+        "updated_at",
     ):
         data[name] = getattr(incident, name)
     return data
@@ -87,15 +97,25 @@ def statement_data(incident: Incident, statement: Statement) -> dict:
         "published_grade": statement.published_grade,
         "required_approvals": list(required_approvals(incident, statement.kind)),
         "missing_approvals": missing_approvals(incident, statement)
-        if statement.state != "published" else [],
+        if statement.state != "published"
+        else [],
         "versions": [
-            {"number": v.number, "text": v.text, "author_name": v.author_name,
-             "created_at": v.created_at, "diff": v.diff}
+            {
+                "number": v.number,
+                "text": v.text,
+                "author_name": v.author_name,
+                "created_at": v.created_at,
+                "diff": v.diff,
+            }
             for v in statement.versions
         ],
         "approvals": [
-            {"version": a.version, "role": a.role, "approver_name": a.approver_name,
-             "approved_at": a.approved_at}
+            {
+                "version": a.version,
+                "role": a.role,
+                "approver_name": a.approver_name,
+                "approved_at": a.approved_at,
+            }
             for a in statement.approvals
         ],
     }
@@ -103,14 +123,21 @@ def statement_data(incident: Incident, statement: Statement) -> dict:
 
 def case_data(incident: Incident, actor: Actor | None, *, similarity=None, statements=None) -> dict:
     review = incident.reviews[-1] if incident.reviews else None
-    published = statements if statements is not None else [
-        s for s in incident.statements if s.state == "published"
-    ]
+    published = (
+        statements
+        if statements is not None
+        else [s for s in incident.statements if s.state == "published"]
+    )
     return {
         "incident": incident_data(incident, actor),
         "similarity": similarity,
-        "review": {"summary": review.summary, "lessons": review.lessons,
-                   "author_name": review.author_name, "created_at": review.created_at.isoformat()}
-        if review else None,
+        "review": {
+            "summary": review.summary,
+            "lessons": review.lessons,
+            "author_name": review.author_name,
+            "created_at": review.created_at.isoformat(),
+        }
+        if review
+        else None,
         "statements": [statement_data(incident, s) for s in published],
     }

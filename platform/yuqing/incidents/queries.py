@@ -77,8 +77,10 @@ def list_incidents(
     if q:
         pattern = _like(q)
         query = query.where(
-            sa.or_(Incident.title.like(pattern, escape="\\"),
-                   Incident.summary.like(pattern, escape="\\"))
+            sa.or_(
+                Incident.title.like(pattern, escape="\\"),
+                Incident.summary.like(pattern, escape="\\"),
+            )
         )
     applied = False
     if overdue is not None:
@@ -90,11 +92,15 @@ def list_incidents(
     total = db.session.execute(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
-    items = db.session.execute(
-        query.order_by(Incident.created_at.desc(), Incident.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).scalars().all()
+    items = (
+        db.session.execute(
+            query.order_by(Incident.created_at.desc(), Incident.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .scalars()
+        .all()
+    )
     return IncidentPage(list(items), page, per_page, total, applied)
 
 
@@ -130,14 +136,23 @@ def search_cases(
     q = _normalize_query(q)
     if q:
         pattern = _like(q)
-        in_review = sa.select(Review.id).where(
-            Review.incident_id == Incident.id,
-            sa.or_(Review.summary.like(pattern, escape="\\"),
-                   Review.lessons.like(pattern, escape="\\")),
-        ).exists()
+        in_review = (
+            sa.select(Review.id)
+            .where(
+                Review.incident_id == Incident.id,
+                sa.or_(
+                    Review.summary.like(pattern, escape="\\"),
+                    Review.lessons.like(pattern, escape="\\"),
+                ),
+            )
+            .exists()
+        )
         query = query.where(
-            sa.or_(Incident.title.like(pattern, escape="\\"),
-                   Incident.summary.like(pattern, escape="\\"), in_review)
+            sa.or_(
+                Incident.title.like(pattern, escape="\\"),
+                Incident.summary.like(pattern, escape="\\"),
+                in_review,
+            )
         )
     query = query.order_by(Incident.reviewed_at.desc(), Incident.id.desc()).limit(limit)
     return list(db.session.execute(query).scalars())
@@ -216,15 +231,21 @@ def timeline(incident: Incident) -> list[dict]:
         for e in events_for(refs)
     ]
     for change in incident.grade_changes:
-        entries.append({
-            "at": change.at,
-            "type": "grade_change",
-            "kind": "automatic" if change.automatic else "manual",
-            "actor_name": change.actor_name,
-            "summary": f"等级 {change.from_grade} → {change.to_grade}：{change.reason}",
-            "data": {"from": change.from_grade, "to": change.to_grade,
-                     "from_severity": change.from_severity, "to_severity": change.to_severity},
-        })
+        entries.append(
+            {
+                "at": change.at,
+                "type": "grade_change",
+                "kind": "automatic" if change.automatic else "manual",
+                "actor_name": change.actor_name,
+                "summary": f"等级 {change.from_grade} → {change.to_grade}：{change.reason}",
+                "data": {
+                    "from": change.from_grade,
+                    "to": change.to_grade,
+                    "from_severity": change.from_severity,
+                    "to_severity": change.to_severity,
+                },
+            }
+        )
     for slip in incident.slips:
         for kind, at, summary in (
             ("sent", slip.sent_at, f"联系单发送至 {slip.unit.name}"),
@@ -232,14 +253,28 @@ def timeline(incident: Incident) -> list[dict]:
             ("answered", slip.answered_at, f"{slip.unit.name} 反馈核实结果"),
         ):
             if at is not None:
-                entries.append({"at": at, "type": "slip", "kind": kind,
-                                "actor_name": slip.handler_name if kind != "sent" else None,
-                                "summary": summary, "data": {"slip_id": slip.id}})
+                entries.append(
+                    {
+                        "at": at,
+                        "type": "slip",
+                        "kind": kind,
+                        "actor_name": slip.handler_name if kind != "sent" else None,
+                        "summary": summary,
+                        "data": {"slip_id": slip.id},
+                    }
+                )
     for statement in incident.statements:
         if statement.published_at is not None:
-            entries.append({"at": statement.published_at, "type": "statement",
-                            "kind": statement.kind, "actor_name": statement.published_by,
-                            "summary": "回应已发布", "data": {"statement_id": statement.id}})
+            entries.append(
+                {
+                    "at": statement.published_at,
+                    "type": "statement",
+                    "kind": statement.kind,
+                    "actor_name": statement.published_by,
+                    "summary": "回应已发布",
+                    "data": {"statement_id": statement.id},
+                }
+            )
     order = {"event": 0, "grade_change": 1, "slip": 2, "statement": 3}
     entries.sort(key=lambda e: (e["at"], order[e["type"]]))
     return entries
@@ -248,7 +283,10 @@ def timeline(incident: Incident) -> list[dict]:
 def metric_points(incident: Incident) -> list:
     from yuqing.signals.models import MetricSnapshot
 
-    return list(db.session.execute(
-        sa.select(MetricSnapshot).where(MetricSnapshot.incident_id == incident.id)
-        .order_by(MetricSnapshot.taken_at, MetricSnapshot.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(MetricSnapshot)
+            .where(MetricSnapshot.incident_id == incident.id)
+            .order_by(MetricSnapshot.taken_at, MetricSnapshot.id)
+        ).scalars()
+    )

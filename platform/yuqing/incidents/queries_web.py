@@ -45,8 +45,10 @@ def list_incidents_sorted(
     if q:
         pattern = queries._like(q)
         query = query.where(
-            sa.or_(Incident.title.like(pattern, escape="\\"),
-                   Incident.summary.like(pattern, escape="\\"))
+            sa.or_(
+                Incident.title.like(pattern, escape="\\"),
+                Incident.summary.like(pattern, escape="\\"),
+            )
         )
     applied = False
     if overdue is not None:
@@ -58,9 +60,13 @@ def list_incidents_sorted(
     total = db.session.execute(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
-    items = db.session.execute(
-        query.order_by(*SORTS.get(sort, SORTS["discovered_desc"]))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).scalars().all()
+    items = (
+        db.session.execute(
+            query.order_by(*SORTS.get(sort, SORTS["discovered_desc"]))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .scalars()
+        .all()
+    )
     return queries.IncidentPage(list(items), page, per_page, total, applied)

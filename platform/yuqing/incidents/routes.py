@@ -71,7 +71,7 @@ register_nav("案例库", "incidents.cases", order=20)
 FIELD_LABELS = {
     "category": "舆情分类",
     "unit": "涉事单位",
-    "summary": "总结",
+    "summary": "说明",
     "instructions": "交办要求",
     "result": "核实结果",
     "outcome": "处置结果",
@@ -88,8 +88,19 @@ FIELD_LABELS = {
 #: Actions shown on the dispatch slip's card rather than among the incident's buttons.
 SLIP_ACTIONS = ("acknowledge", "verify")
 #: Audit-event fields worth showing in the timeline; anything else stays in the audit log.
-TIMELINE_DETAILS = ("reason", "result", "outcome", "summary", "lessons", "authority",
-                    "legal_basis", "category", "unit", "instructions", "note")
+TIMELINE_DETAILS = (
+    "reason",
+    "result",
+    "outcome",
+    "summary",
+    "lessons",
+    "authority",
+    "legal_basis",
+    "category",
+    "unit",
+    "instructions",
+    "note",
+)
 
 
 # --- template helpers ---------------------------------------------------------------------------
@@ -122,8 +133,9 @@ def statement_kind_label(kind: str) -> str:
     return gettext(STATEMENT_KIND_LABELS.get(kind, (kind,))[0])
 
 
-def metrics_chart(points: list[tuple[datetime, int, int]], width: int = 640,
-                  height: int = 220) -> Markup:
+def metrics_chart(
+    points: list[tuple[datetime, int, int]], width: int = 640, height: int = 220
+) -> Markup:
     """Views (left axis) and comments (right axis) over time as inline SVG.
 
     Drawn on the server: the page loads no chart library and fetches nothing. The two series
@@ -138,8 +150,10 @@ def metrics_chart(points: list[tuple[datetime, int, int]], width: int = 640,
         f"{escape(title)}</title>"
     ]
     if not points:
-        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
-                     f'class="muted">{escape(gettext("暂无指标数据"))}</text></svg>')
+        parts.append(
+            f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
+            f'class="muted">{escape(gettext("暂无指标数据"))}</text></svg>'
+        )
         return Markup("".join(parts))
     times = [p[0].timestamp() for p in points]
     t0, t1 = min(times), max(times)
@@ -148,35 +162,51 @@ def metrics_chart(points: list[tuple[datetime, int, int]], width: int = 640,
     def x_of(t: float) -> float:
         return left + (plot_w / 2 if t1 == t0 else (t - t0) / span * plot_w)
 
-    series = (("views", 1, "#0b57d0", gettext("浏览量"), left - 6, "end"),
-              ("comments", 2, "#e8590c", gettext("评论数"), left + plot_w + 6, "start"))
-    parts.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
-                 'stroke="#d0d7de"/>')
+    series = (
+        ("views", 1, "#0b57d0", gettext("浏览量"), left - 6, "end"),
+        ("comments", 2, "#e8590c", gettext("评论数"), left + plot_w + 6, "start"),
+    )
+    parts.append(
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
+        'stroke="#d0d7de"/>'
+    )
     for key, index, color, label, axis_x, anchor in series:
         peak = _nice_ceiling(max(p[index] for p in points))
         for step in range(5):
             value = peak * step / 4
             y = top + plot_h - plot_h * step / 4
             if key == "views":
-                parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
-                             'stroke="#eaeef2"/>')
-            parts.append(f'<text x="{axis_x}" y="{y + 4:.1f}" text-anchor="{anchor}" '
-                         f'font-size="11" fill="{color}">{_short_number(value)}</text>')
-        coords = [(x_of(t), top + plot_h - plot_h * (p[index] / peak)) for t, p in
-                  zip(times, points, strict=True)]
-        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="'
-                     + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
-        parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>'
-                     for x, y in coords)
+                parts.append(
+                    f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
+                    'stroke="#eaeef2"/>'
+                )
+            parts.append(
+                f'<text x="{axis_x}" y="{y + 4:.1f}" text-anchor="{anchor}" '
+                f'font-size="11" fill="{color}">{_short_number(value)}</text>'
+            )
+        coords = [
+            (x_of(t), top + plot_h - plot_h * (p[index] / peak))
+            for t, p in zip(times, points, strict=True)
+        ]
+        parts.append(
+            f'<polyline fill="none" stroke="{color}" stroke-width="2" points="'
+            + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+            + '"/>'
+        )
+        parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>' for x, y in coords)
         legend_x = left + (0 if key == "views" else 110)
-        parts.append(f'<rect x="{legend_x}" y="8" width="12" height="4" fill="{color}"/>'
-                     f'<text x="{legend_x + 16}" y="14" font-size="12">{escape(label)}</text>')
+        parts.append(
+            f'<rect x="{legend_x}" y="8" width="12" height="4" fill="{color}"/>'
+            f'<text x="{legend_x + 16}" y="14" font-size="12">{escape(label)}</text>'
+        )
     for t in sorted({t0, t1}):
         moment = next(p[0] for p in points if p[0].timestamp() == t)
         anchor = "start" if t == t0 and t1 != t0 else ("end" if t1 != t0 else "middle")
-        parts.append(f'<text x="{x_of(t):.1f}" y="{height - 14}" text-anchor="{anchor}" '
-                     f'font-size="11" fill="#656d76">'
-                     f'{escape(format_datetime(moment, "MM-dd HH:mm"))}</text>')
+        parts.append(
+            f'<text x="{x_of(t):.1f}" y="{height - 14}" text-anchor="{anchor}" '
+            f'font-size="11" fill="#656d76">'
+            f"{escape(format_datetime(moment, 'MM-dd HH:mm'))}</text>"
+        )
     parts.append("</svg>")
     # Every text above is a number, a date or our own label, and went through escape().
     return Markup("".join(parts))
@@ -220,8 +250,9 @@ def _translated(messages):
 def _load(schema_cls, form) -> dict:
     """Parse the posted form with a lifecycle schema; blank inputs count as missing."""
     schema = schema_cls()
-    body = {name: form.get(name, "").strip() for name in schema.fields
-            if form.get(name, "").strip()}
+    body = {
+        name: form.get(name, "").strip() for name in schema.fields if form.get(name, "").strip()
+    }
     try:
         return schema.load(body)
     except ValidationError as exc:
@@ -267,8 +298,11 @@ def _refused(incident_id: int, exc: DomainError, form_name: str):
     flash(_error_message(exc), "error")
     incident = _incident_or_404(incident_id)
     context = _show_context(incident)
-    context.update(failed_form=form_name, values=request.form,
-                   errors=_translated((exc.details or {}).get("fields") or {}))
+    context.update(
+        failed_form=form_name,
+        values=request.form,
+        errors=_translated((exc.details or {}).get("fields") or {}),
+    )
     return render_template("incidents/show.html", **context), exc.status
 
 
@@ -287,6 +321,39 @@ def _deadlines(incident) -> list | None:
     return deadlines_for_incident(incident)
 
 
+def _metric_series(incident, timeline) -> list[tuple[datetime, int, int]]:
+    """(time, views, comments) points: the metrics at creation, then every later snapshot.
+
+    Creation takes no snapshot of its own; its audit event holds the first metrics.
+    """
+    points = []
+    created = next((e for e in timeline if e["kind"] == "incident.create"), None)
+    if created is not None:
+        first = ((created.get("data") or {}).get("data") or {}).get("metrics") or {}
+        points.append((created["at"], first))
+    points += [(p.taken_at, p.effective or {}) for p in queries.metric_points(incident)]
+    return [
+        (at, int(metrics.get("views", 0) or 0), int(metrics.get("comments", 0) or 0))
+        for at, metrics in points
+    ]
+
+
+def _event_details(entry: dict, plugin, units: list[dict]) -> list[tuple[str, str]]:
+    """The few inputs of an audit event worth reading in the timeline, codes made names."""
+    if entry["type"] != "event":
+        return []
+    data = (entry.get("data") or {}).get("data") or {}
+    names = {
+        "category": {c.code: c.label_zh for c in plugin.categories},
+        "unit": {u["code"]: u["name"] for u in units},
+    }
+    return [
+        (gettext(FIELD_LABELS[key]), names.get(key, {}).get(data[key], str(data[key])))
+        for key in TIMELINE_DETAILS
+        if data.get(key)
+    ]
+
+
 def _units() -> list[dict]:
     return [{"code": unit.code, "name": unit.name} for unit in list_units() if unit.is_active]
 
@@ -297,23 +364,30 @@ def _show_context(incident) -> dict:
     data = incident_data(incident, actor)
     statements_open = incident.state in STATEMENT_OPEN_STATES
     grade_rank = [grade.code for grade in plugin.grades].index(incident.grade_code)
-    points = [(p.taken_at, int((p.effective or {}).get("views", 0) or 0),
-               int((p.effective or {}).get("comments", 0) or 0))
-              for p in queries.metric_points(incident)]
+    timeline = queries.timeline(incident)
+    units = _units()
     return {
         "incident": data,
         "policy_name": plugin.name_zh,
         "actions": [a for a in data["allowed_actions"] if a not in SLIP_ACTIONS],
         "slip_actions": [a for a in data["allowed_actions"] if a in SLIP_ACTIONS],
         "categories": plugin.categories,
-        "category_label": next((c.label_zh for c in plugin.categories
-                                if c.code == incident.category), incident.category),
+        "category_label": next(
+            (c.label_zh for c in plugin.categories if c.code == incident.category),
+            incident.category,
+        ),
         "lower_grades": plugin.grades[:grade_rank],
-        "units": _units(),
+        "units": units,
         "grade_history": [
-            {"at": c.at, "from_grade": c.from_grade, "to_grade": c.to_grade,
-             "to_severity": c.to_severity, "reason": c.reason, "automatic": c.automatic,
-             "actor_name": c.actor_name}
+            {
+                "at": c.at,
+                "from_grade": c.from_grade,
+                "to_grade": c.to_grade,
+                "to_severity": c.to_severity,
+                "reason": c.reason,
+                "automatic": c.automatic,
+                "actor_name": c.actor_name,
+            }
             for c in incident.grade_changes
         ],
         "signals": [signal_data(signal, actor) for signal in incident.signals],
@@ -324,12 +398,14 @@ def _show_context(incident) -> dict:
         "can_draft": statements_open and may(incident, "draft_statement", actor),
         "can_approve": statements_open and may(incident, "approve_statement", actor),
         "can_publish": statements_open and may(incident, "publish_statement", actor),
-        "timeline": queries.timeline(incident),
-        "timeline_details": TIMELINE_DETAILS,
-        "chart": metrics_chart(points),
-        "similar": [case_data(case.incident, actor, similarity=case.similarity,
-                              statements=case.statements)
-                    for case in queries.similar_cases(incident)],
+        "timeline": [
+            {**entry, "details": _event_details(entry, plugin, units)} for entry in timeline
+        ],
+        "chart": metrics_chart(_metric_series(incident, timeline)),
+        "similar": [
+            case_data(case.incident, actor, similarity=case.similarity, statements=case.statements)
+            for case in queries.similar_cases(incident)
+        ],
         "deadlines": _deadlines(incident),
         "failed_form": None,
         "values": {},
@@ -341,8 +417,11 @@ def _show_context(incident) -> dict:
 
 
 def _args(allowed) -> dict:
-    return {key: value.strip() for key, value in request.args.items()
-            if key in allowed and value.strip()}
+    return {
+        key: value.strip()
+        for key, value in request.args.items()
+        if key in allowed and value.strip()
+    }
 
 
 @bp.route("/t/<tenant_slug>/incidents")
@@ -402,8 +481,9 @@ def act(incident_id: int, action: str):
     return _done(incident_id, gettext("已完成「%(action)s」。", action=action_label(action)))
 
 
-@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/slips/<int:slip_id>/acknowledge",
-          methods=["POST"])
+@bp.route(
+    "/t/<tenant_slug>/incidents/<int:incident_id>/slips/<int:slip_id>/acknowledge", methods=["POST"]
+)
 @member_required
 def acknowledge(incident_id: int, slip_id: int):
     incident = _incident_or_404(incident_id, for_update=True)
@@ -414,8 +494,9 @@ def acknowledge(incident_id: int, slip_id: int):
     return _done(incident_id, gettext("联系单已签收，请尽快核实并反馈。"))
 
 
-@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/slips/<int:slip_id>/answer",
-          methods=["POST"])
+@bp.route(
+    "/t/<tenant_slug>/incidents/<int:incident_id>/slips/<int:slip_id>/answer", methods=["POST"]
+)
 @member_required
 def answer(incident_id: int, slip_id: int):
     incident = _incident_or_404(incident_id, for_update=True)
@@ -439,8 +520,10 @@ def new_statement(incident_id: int):
     return _done(incident_id, gettext("回应稿已保存为草稿。"))
 
 
-@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/statements/<int:statement_id>/versions",
-          methods=["POST"])
+@bp.route(
+    "/t/<tenant_slug>/incidents/<int:incident_id>/statements/<int:statement_id>/versions",
+    methods=["POST"],
+)
 @member_required
 def statement_version(incident_id: int, statement_id: int):
     incident = _incident_or_404(incident_id, for_update=True)
@@ -453,8 +536,10 @@ def statement_version(incident_id: int, statement_id: int):
     return _done(incident_id, gettext("已保存新版本；此前的审定不再适用于新版本。"))
 
 
-@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/statements/<int:statement_id>/approve",
-          methods=["POST"])
+@bp.route(
+    "/t/<tenant_slug>/incidents/<int:incident_id>/statements/<int:statement_id>/approve",
+    methods=["POST"],
+)
 @member_required
 def statement_approve(incident_id: int, statement_id: int):
     incident = _incident_or_404(incident_id, for_update=True)
@@ -465,8 +550,10 @@ def statement_approve(incident_id: int, statement_id: int):
     return _done(incident_id, gettext("已审定当前版本。"))
 
 
-@bp.route("/t/<tenant_slug>/incidents/<int:incident_id>/statements/<int:statement_id>/publish",
-          methods=["POST"])
+@bp.route(
+    "/t/<tenant_slug>/incidents/<int:incident_id>/statements/<int:statement_id>/publish",
+    methods=["POST"],
+)
 @member_required
 def statement_publish(incident_id: int, statement_id: int):
     incident = _incident_or_404(incident_id, for_update=True)
@@ -493,8 +580,11 @@ def new():
             data = _load_signal(form)
             result = ingest_signal(actor=g.actor, **data)
             incident = result.incident
-            if (result.created and form.report_now.data
-                    and "report" in allowed_actions(incident, g.actor)):
+            if (
+                result.created
+                and form.report_now.data
+                and "report" in allowed_actions(incident, g.actor)
+            ):
                 report_incident(incident, actor=g.actor)
             db.session.commit()
         except DomainError as exc:
@@ -507,8 +597,12 @@ def new():
     elif form.is_submitted():
         flash(gettext("报送内容有误，请按提示修改后重新提交。"), "error")
     status = 422 if form.is_submitted() else 200
-    return render_template("incidents/new.html", form=form, platforms=PLATFORM_SUGGESTIONS,
-                           media_labels=MEDIA_LEVEL_LABELS), status
+    return render_template(
+        "incidents/new.html",
+        form=form,
+        platforms=PLATFORM_SUGGESTIONS,
+        media_labels=MEDIA_LEVEL_LABELS,
+    ), status
 
 
 def _load_signal(form: ReportForm) -> dict:

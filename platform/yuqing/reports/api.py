@@ -20,8 +20,12 @@ from yuqing.reports.schemas import (
 )
 from yuqing.reports.serving import Queued, export_document, job_status, serve_stored
 
-blp = Blueprint("reports_api", __name__, url_prefix="/api/v1",
-                description="Reports and accountability records (PDF, HTML preview)")
+blp = Blueprint(
+    "reports_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Reports and accountability records (PDF, HTML preview)",
+)
 blueprints = [blp]
 
 _STATUS_ENDPOINT = "reports_api.render_job"
@@ -31,8 +35,14 @@ _DOCUMENT_ENDPOINT = "reports_api.stored_document"
 def _respond(kind: str, params: dict, fmt: str):
     result = export_document(kind, params, fmt, status_endpoint=_STATUS_ENDPOINT)
     if isinstance(result, Queued):
-        response = jsonify({"job": result.job_id, "status_url": result.status_url,
-                            "download_url": result.download_url, "status": "queued"})
+        response = jsonify(
+            {
+                "job": result.job_id,
+                "status_url": result.status_url,
+                "download_url": result.download_url,
+                "status": "queued",
+            }
+        )
         response.status_code = 202
         response.headers["Location"] = result.status_url
         response.headers["Retry-After"] = "2"
@@ -40,8 +50,12 @@ def _respond(kind: str, params: dict, fmt: str):
     return result
 
 
-_FILE_DOC = {"responses": {"200": {"description": "The document (application/pdf or text/html)"},
-                           "202": {"description": "Queued: {job, status_url}"}}}
+_FILE_DOC = {
+    "responses": {
+        "200": {"description": "The document (application/pdf or text/html)"},
+        "202": {"description": "Queued: {job, status_url}"},
+    }
+}
 
 
 @blp.route("/incidents/<int:incident_id>/report.<any(pdf, html):fmt>")

@@ -129,9 +129,7 @@ class DocumentSpec:
     filename: Callable[[dict, dict], str]
     #: Roles that may export it (auditors may export everything).
     roles: tuple[str, ...]
-    attachments: Callable[[dict], list[tuple[str, bytes, str]]] = field(
-        default=lambda context: []
-    )
+    attachments: Callable[[dict], list[tuple[str, bytes, str]]] = field(default=lambda context: [])
     #: Every document is archival: PDF/A-3b keeps its fonts embedded and its look fixed.
     pdf_variant: str = "pdf/a-3b"
 
@@ -177,8 +175,12 @@ def _base_context(tenant: Tenant, clock: _Clock, *, title: str, **extra) -> dict
         "issuer": tenant.name,
         "issued_on": clock.today().isoformat(),
         "generated_at": clock.local(utcnow()),
-        "tenant": {"id": tenant.id, "name": tenant.name, "slug": tenant.slug,
-                   "timezone": tenant.timezone},
+        "tenant": {
+            "id": tenant.id,
+            "name": tenant.name,
+            "slug": tenant.slug,
+            "timezone": tenant.timezone,
+        },
         **extra,
     }
 
@@ -269,37 +271,40 @@ def _overdue_now(rows: list[dict], deadlines) -> dict[int, int]:
     }
 
 
-def _deadline_rows(deadlines, clock: _Clock, plugin_for, units: dict[int, str],
-                   incidents: dict) -> list[dict]:
+def _deadline_rows(
+    deadlines, clock: _Clock, plugin_for, units: dict[int, str], incidents: dict
+) -> list[dict]:
     now = utcnow()
     rows = []
     for deadline in deadlines:
         incident = incidents.get(deadline.incident_id)
         status, late = _deadline_status(deadline, now)
-        rows.append({
-            "id": deadline.id,
-            "incident_id": deadline.incident_id,
-            "incident_title": incident.title if incident else "",
-            "unit": units.get(incident.unit_id, "") if incident and incident.unit_id else "",
-            "stage": deadline.stage,
-            "stage_zh": _stage_label(deadline.stage),
-            "rule": deadline.label_zh,
-            "source": deadline.rule_source,
-            "grade_code": deadline.grade_code,
-            "anchor_zh": ANCHOR_LABELS.get(deadline.anchor, (deadline.anchor,))[0],
-            "anchor_at": clock.local(deadline.anchor_at),
-            "due_at": clock.local(deadline.due_at),
-            "met_at": clock.local(deadline.met_at),
-            "breached": deadline.breached_at is not None,
-            "status": status,
-            "on_time": status == "按时完成",
-            "lateness_seconds": late,
-            "role_zh": _role_label(plugin_for(incident), deadline.actor_role),
-            "escalation_level": deadline.escalation_level,
-            # Filled in by the accountability record; other documents leave them empty.
-            "entry_kind": "",
-            "events": [],
-        })
+        rows.append(
+            {
+                "id": deadline.id,
+                "incident_id": deadline.incident_id,
+                "incident_title": incident.title if incident else "",
+                "unit": units.get(incident.unit_id, "") if incident and incident.unit_id else "",
+                "stage": deadline.stage,
+                "stage_zh": _stage_label(deadline.stage),
+                "rule": deadline.label_zh,
+                "source": deadline.rule_source,
+                "grade_code": deadline.grade_code,
+                "anchor_zh": ANCHOR_LABELS.get(deadline.anchor, (deadline.anchor,))[0],
+                "anchor_at": clock.local(deadline.anchor_at),
+                "due_at": clock.local(deadline.due_at),
+                "met_at": clock.local(deadline.met_at),
+                "breached": deadline.breached_at is not None,
+                "status": status,
+                "on_time": status == "按时完成",
+                "lateness_seconds": late,
+                "role_zh": _role_label(plugin_for(incident), deadline.actor_role),
+                "escalation_level": deadline.escalation_level,
+                # Filled in by the accountability record; other documents leave them empty.
+                "entry_kind": "",
+                "events": [],
+            }
+        )
     return rows
 
 
@@ -317,10 +322,13 @@ def _deadlines_of(incident_ids) -> list:
 
     if not incident_ids:
         return []
-    return list(db.session.execute(
-        sa.select(Deadline).where(Deadline.incident_id.in_(list(incident_ids)))
-        .order_by(Deadline.due_at, Deadline.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Deadline)
+            .where(Deadline.incident_id.in_(list(incident_ids)))
+            .order_by(Deadline.due_at, Deadline.id)
+        ).scalars()
+    )
 
 
 def _grade_section(incident, plugin) -> dict:
@@ -366,19 +374,24 @@ def _published_statements(incident, clock: _Clock, plugin) -> list[dict]:
     for statement in incident.statements:
         if statement.state != "published":
             continue
-        rows.append({
-            "kind_zh": STATEMENT_KIND_LABELS.get(statement.kind, (statement.kind,))[0],
-            "published_at": clock.local(statement.published_at),
-            "published_by": statement.published_by or "",
-            "grade": statement.published_grade or "",
-            "text": statement.published_text or "",
-            "approvals": [
-                {"role": _role_label(plugin, a.role), "name": a.approver_name,
-                 "at": clock.local(a.approved_at)}
-                for a in statement.approvals
-                if a.version == statement.current_version
-            ],
-        })
+        rows.append(
+            {
+                "kind_zh": STATEMENT_KIND_LABELS.get(statement.kind, (statement.kind,))[0],
+                "published_at": clock.local(statement.published_at),
+                "published_by": statement.published_by or "",
+                "grade": statement.published_grade or "",
+                "text": statement.published_text or "",
+                "approvals": [
+                    {
+                        "role": _role_label(plugin, a.role),
+                        "name": a.approver_name,
+                        "at": clock.local(a.approved_at),
+                    }
+                    for a in statement.approvals
+                    if a.version == statement.current_version
+                ],
+            }
+        )
     return rows
 
 
@@ -461,10 +474,13 @@ def _incident_facts(incident, clock: _Clock, plugin, units: dict[int, str]) -> d
         "verification_result": incident.verification_result or "",
         "outcome": incident.outcome or "",
         "referral": (
-            {"authority": incident.referral_authority or "",
-             "legal_basis": incident.referral_legal_basis or "",
-             "at": clock.local(incident.referred_at)}
-            if incident.referred_at else None
+            {
+                "authority": incident.referral_authority or "",
+                "legal_basis": incident.referral_legal_basis or "",
+                "at": clock.local(incident.referred_at),
+            }
+            if incident.referred_at
+            else None
         ),
         "policy": f"{plugin.name_zh if plugin else incident.policy_key}（{incident.policy_version}）",
     }
@@ -479,10 +495,12 @@ def build_incident_report(*, incident_id: int, reveal_handles: bool = False) -> 
     tenant, plugin = _tenant(), _plugin(incident.policy_key)
     clock, units = _Clock(tenant), _units_by_id()
     deadline_rows = _deadlines_of([incident.id])
-    deadlines = _deadline_rows(deadline_rows, clock, lambda _i: plugin, units,
-                               {incident.id: incident})
+    deadlines = _deadline_rows(
+        deadline_rows, clock, lambda _i: plugin, units, {incident.id: incident}
+    )
     return _base_context(
-        tenant, clock,
+        tenant,
+        clock,
         title=f"关于「{incident.title}」网上舆情的专报",
         overdue_now=_overdue_now(deadlines, deadline_rows),
         masthead="网上舆情",
@@ -499,15 +517,17 @@ def build_incident_report(*, incident_id: int, reveal_handles: bool = False) -> 
     )
 
 
-_register(DocumentSpec(
-    kind="incident_report",
-    title_zh="网上舆情专报",
-    template="incident_report.html",
-    build=build_incident_report,
-    size=lambda c: len(c["deadlines"]) + len(c["signals"]) + len(c["timeline"]),
-    filename=lambda c, p: f"incident-{p['incident_id']}-report.pdf",
-    roles=("office", "leader", "spokesperson", "auditor", "tenant_admin"),
-))
+_register(
+    DocumentSpec(
+        kind="incident_report",
+        title_zh="网上舆情专报",
+        template="incident_report.html",
+        build=build_incident_report,
+        size=lambda c: len(c["deadlines"]) + len(c["signals"]) + len(c["timeline"]),
+        filename=lambda c, p: f"incident-{p['incident_id']}-report.pdf",
+        roles=("office", "leader", "spokesperson", "auditor", "tenant_admin"),
+    )
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -519,13 +539,15 @@ def build_review(*, incident_id: int, reveal_handles: bool = False) -> dict:
     tenant, plugin = _tenant(), _plugin(incident.policy_key)
     clock, units = _Clock(tenant), _units_by_id()
     deadline_rows = _deadlines_of([incident.id])
-    deadlines = _deadline_rows(deadline_rows, clock, lambda _i: plugin, units,
-                               {incident.id: incident})
+    deadlines = _deadline_rows(
+        deadline_rows, clock, lambda _i: plugin, units, {incident.id: incident}
+    )
     decided = [row for row in deadlines if row["status"] != "未到期"]
     on_time = sum(row["on_time"] for row in decided)
     grade = _grade_section(incident, plugin)
     return _base_context(
-        tenant, clock,
+        tenant,
+        clock,
         title=f"关于「{incident.title}」舆情处置工作的总结评估报告",
         overdue_now=_overdue_now(deadlines, deadline_rows),
         reveal_handles=reveal_handles,
@@ -534,12 +556,19 @@ def build_review(*, incident_id: int, reveal_handles: bool = False) -> dict:
         grade_changes=_grade_changes(incident, clock),
         timeline=_timeline(incident, clock, plugin),
         deadlines=deadlines,
-        deadline_summary={"total": len(decided), "on_time": on_time,
-                          "late": len(decided) - on_time},
+        deadline_summary={
+            "total": len(decided),
+            "on_time": on_time,
+            "late": len(decided) - on_time,
+        },
         statements=_published_statements(incident, clock, plugin),
         reviews=[
-            {"summary": review.summary, "lessons": review.lessons,
-             "author": review.author_name, "at": clock.local(review.created_at)}
+            {
+                "summary": review.summary,
+                "lessons": review.lessons,
+                "author": review.author_name,
+                "at": clock.local(review.created_at),
+            }
             for review in incident.reviews
         ],
         case_library=grade["review_required"],
@@ -547,15 +576,17 @@ def build_review(*, incident_id: int, reveal_handles: bool = False) -> dict:
     )
 
 
-_register(DocumentSpec(
-    kind="review",
-    title_zh="总结评估报告",
-    template="review.html",
-    build=build_review,
-    size=lambda c: len(c["deadlines"]) + len(c["timeline"]),
-    filename=lambda c, p: f"incident-{p['incident_id']}-review.pdf",
-    roles=("office", "leader", "spokesperson", "auditor", "tenant_admin", "unit_handler"),
-))
+_register(
+    DocumentSpec(
+        kind="review",
+        title_zh="总结评估报告",
+        template="review.html",
+        build=build_review,
+        size=lambda c: len(c["deadlines"]) + len(c["timeline"]),
+        filename=lambda c, p: f"incident-{p['incident_id']}-review.pdf",
+        roles=("office", "leader", "spokesperson", "auditor", "tenant_admin", "unit_handler"),
+    )
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -582,7 +613,8 @@ def build_digest(*, digest_id: int, reveal_handles: bool = False) -> dict:
     period_start = clock.local(digest.period_start)
     period_end = clock.local(digest.period_end)
     return _base_context(
-        tenant, clock,
+        tenant,
+        clock,
         title=digest.label_zh,
         masthead="舆情简报",
         issue_number=digest.issue_no,
@@ -596,21 +628,25 @@ def build_digest(*, digest_id: int, reveal_handles: bool = False) -> dict:
             "rule_source": digest.rule_source,
             "period_start": period_start,
             "period_end": period_end,
-            "recipients": [_role_label(_plugin(tenant.policy_key), r) for r in digest.recipients or []],
+            "recipients": [
+                _role_label(_plugin(tenant.policy_key), r) for r in digest.recipients or []
+            ],
         },
         items=items,
     )
 
 
-_register(DocumentSpec(
-    kind="digest",
-    title_zh="舆情简报",
-    template="digest.html",
-    build=build_digest,
-    size=lambda c: len(c["items"]),
-    filename=lambda c, p: f"digest-{p['digest_id']}-issue-{c['digest']['issue_no']}.pdf",
-    roles=("office", "leader", "monitor", "spokesperson", "auditor", "tenant_admin"),
-))
+_register(
+    DocumentSpec(
+        kind="digest",
+        title_zh="舆情简报",
+        template="digest.html",
+        build=build_digest,
+        size=lambda c: len(c["items"]),
+        filename=lambda c, p: f"digest-{p['digest_id']}-issue-{c['digest']['issue_no']}.pdf",
+        roles=("office", "leader", "monitor", "spokesperson", "auditor", "tenant_admin"),
+    )
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -658,12 +694,16 @@ def build_statistics(*, period: str, date: str | date, reveal_handles: bool = Fa
     tenant = _tenant()
     clock, units = _Clock(tenant), _units_by_id()
     start, end = period_bounds(period, day)
-    incidents = list(db.session.execute(
-        sa.select(Incident)
-        .where(Incident.discovered_at >= clock.day_start(start),
-               Incident.discovered_at < clock.day_start(end))
-        .order_by(Incident.discovered_at, Incident.id)
-    ).scalars())
+    incidents = list(
+        db.session.execute(
+            sa.select(Incident)
+            .where(
+                Incident.discovered_at >= clock.day_start(start),
+                Incident.discovered_at < clock.day_start(end),
+            )
+            .order_by(Incident.discovered_at, Incident.id)
+        ).scalars()
+    )
     plugins: dict[str, object] = {}
 
     def plugin_for(incident):
@@ -688,9 +728,16 @@ def build_statistics(*, period: str, date: str | date, reveal_handles: bool = Fa
         table = []
         for name, rows in sorted(groups.items()):
             on_time = sum(r["on_time"] for r in rows)
-            table.append({"name": name, "total": len(rows), "on_time": on_time,
-                          "late": len(rows) - on_time, "rate": _rate(on_time, len(rows)),
-                          "rate_label": f"{_rate(on_time, len(rows))}%"})
+            table.append(
+                {
+                    "name": name,
+                    "total": len(rows),
+                    "on_time": on_time,
+                    "late": len(rows) - on_time,
+                    "rate": _rate(on_time, len(rows)),
+                    "rate_label": f"{_rate(on_time, len(rows))}%",
+                }
+            )
         return table
 
     response_counts = Counter()
@@ -711,13 +758,18 @@ def build_statistics(*, period: str, date: str | date, reveal_handles: bool = Fa
     on_time_total = sum(r["on_time"] for r in decided)
     median = sorted(response_minutes)[len(response_minutes) // 2] if response_minutes else None
     return _base_context(
-        tenant, clock,
+        tenant,
+        clock,
         title=f"{_period_name(period, start, end)}网络舆情处置情况统计",
         subtitle=f"（统计期间：{start.isoformat()} 至 {(end - timedelta(days=1)).isoformat()}）",
         reveal_handles=reveal_handles,
-        period={"kind": period, "label": PERIOD_LABELS[period], "start": start.isoformat(),
-                "end": (end - timedelta(days=1)).isoformat(),
-                "name": _period_name(period, start, end)},
+        period={
+            "kind": period,
+            "label": PERIOD_LABELS[period],
+            "start": start.isoformat(),
+            "end": (end - timedelta(days=1)).isoformat(),
+            "name": _period_name(period, start, end),
+        },
         totals={
             "incidents": total,
             "deadlines": len(decided),
@@ -736,10 +788,14 @@ def build_statistics(*, period: str, date: str | date, reveal_handles: bool = Fa
         on_time_by_unit=on_time_table("unit"),
         response_times=[{"name": b, "count": response_counts.get(b, 0)} for b in buckets],
         incidents=[
-            {"id": i.id, "title": i.title, "grade": i.grade_label,
-             "unit": units.get(i.unit_id, "未指定") if i.unit_id else "未指定",
-             "state_zh": STATE_LABELS.get(i.state, i.state),
-             "discovered_at": clock.local(i.discovered_at)}
+            {
+                "id": i.id,
+                "title": i.title,
+                "grade": i.grade_label,
+                "unit": units.get(i.unit_id, "未指定") if i.unit_id else "未指定",
+                "state_zh": STATE_LABELS.get(i.state, i.state),
+                "discovered_at": clock.local(i.discovered_at),
+            }
             for i in incidents
         ],
     )
@@ -749,15 +805,17 @@ def _parse_date(value: str) -> date:
     return date.fromisoformat(value[:10])
 
 
-_register(DocumentSpec(
-    kind="statistics",
-    title_zh="舆情处置情况统计",
-    template="statistics.html",
-    build=build_statistics,
-    size=lambda c: len(c["incidents"]) + len(c["on_time_by_unit"]),
-    filename=lambda c, p: f"statistics-{p['period']}-{c['period']['start']}.pdf",
-    roles=("office", "leader", "auditor", "tenant_admin"),
-))
+_register(
+    DocumentSpec(
+        kind="statistics",
+        title_zh="舆情处置情况统计",
+        template="statistics.html",
+        build=build_statistics,
+        size=lambda c: len(c["incidents"]) + len(c["on_time_by_unit"]),
+        filename=lambda c, p: f"statistics-{p['period']}-{c['period']['start']}.pdf",
+        roles=("office", "leader", "auditor", "tenant_admin"),
+    )
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -806,8 +864,13 @@ def _events_by_id(ids) -> dict[int, AuditEvent]:
 
 
 def build_accountability(
-    *, incident: int | None = None, date_from: str | None = None, date_to: str | None = None,
-    unit: int | None = None, person: int | None = None, reveal_handles: bool = False,
+    *,
+    incident: int | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    unit: int | None = None,
+    person: int | None = None,
+    reveal_handles: bool = False,
 ) -> dict:
     from yuqing.deadlines.models import AccountabilityEntry, Deadline
     from yuqing.incidents.models import DispatchSlip, Incident
@@ -828,14 +891,20 @@ def build_accountability(
         lower, upper = clock.day_start(start), clock.day_start(end)
         deadline_query = deadline_query.where(Deadline.due_at >= lower, Deadline.due_at < upper)
         # Findings have no deadline: they count in the period they were recorded.
-        entry_query = entry_query.where(sa.or_(
-            sa.and_(AccountabilityEntry.due_at >= lower, AccountabilityEntry.due_at < upper),
-            sa.and_(AccountabilityEntry.due_at.is_(None),
+        entry_query = entry_query.where(
+            sa.or_(
+                sa.and_(AccountabilityEntry.due_at >= lower, AccountabilityEntry.due_at < upper),
+                sa.and_(
+                    AccountabilityEntry.due_at.is_(None),
                     AccountabilityEntry.created_at >= lower,
-                    AccountabilityEntry.created_at < upper),
-        ))
-        period = f"{start.year}年{start.month}月{start.day}日至{(end - timedelta(days=1)).year}年" \
-                 f"{(end - timedelta(days=1)).month}月{(end - timedelta(days=1)).day}日"
+                    AccountabilityEntry.created_at < upper,
+                ),
+            )
+        )
+        period = (
+            f"{start.year}年{start.month}月{start.day}日至{(end - timedelta(days=1)).year}年"
+            f"{(end - timedelta(days=1)).month}月{(end - timedelta(days=1)).day}日"
+        )
         title = "舆情处置时限落实情况问责记录"
         scope_lines.append(f"期间：{period}")
     if unit is not None:
@@ -843,7 +912,8 @@ def build_accountability(
         if unit_row is None:
             raise NotFound("单位不存在。", "No such unit.")
         deadline_query = deadline_query.join(Incident, Incident.id == Deadline.incident_id).where(
-            Incident.unit_id == unit)
+            Incident.unit_id == unit
+        )
         entry_query = entry_query.where(AccountabilityEntry.unit_id == unit)
         scope_lines.append(f"责任单位：{unit_row.name}")
     if person is not None:
@@ -854,19 +924,29 @@ def build_accountability(
         # the entries that name them.
         handled = sa.select(DispatchSlip.incident_id).where(DispatchSlip.handler_user_id == person)
         named = sa.select(AccountabilityEntry.deadline_id).where(
-            AccountabilityEntry.person_id == person, AccountabilityEntry.deadline_id.is_not(None))
+            AccountabilityEntry.person_id == person, AccountabilityEntry.deadline_id.is_not(None)
+        )
         deadline_query = deadline_query.where(
-            sa.or_(Deadline.incident_id.in_(handled), Deadline.id.in_(named)))
+            sa.or_(Deadline.incident_id.in_(handled), Deadline.id.in_(named))
+        )
         entry_query = entry_query.where(AccountabilityEntry.person_id == person)
         scope_lines.append(f"责任人：{names[person]}")
 
     deadlines = list(db.session.execute(deadline_query).scalars().unique())
     entries = list(db.session.execute(entry_query).scalars())
-    incident_ids = {d.incident_id for d in deadlines} | {e.incident_id for e in entries if e.incident_id}
-    incidents = {
-        i.id: i for i in db.session.execute(
-            sa.select(Incident).where(Incident.id.in_(incident_ids))).scalars()
-    } if incident_ids else {}
+    incident_ids = {d.incident_id for d in deadlines} | {
+        e.incident_id for e in entries if e.incident_id
+    }
+    incidents = (
+        {
+            i.id: i
+            for i in db.session.execute(
+                sa.select(Incident).where(Incident.id.in_(incident_ids))
+            ).scalars()
+        }
+        if incident_ids
+        else {}
+    )
     plugins = {key: _plugin(key) for key in {i.policy_key for i in incidents.values()}}
 
     def plugin_for(inc):
@@ -877,7 +957,9 @@ def build_accountability(
 
     # The events behind each line: those about the deadline, about its entry, and the ones the
     # entry cites as proof.
-    refs = [("deadline", d.id) for d in deadlines] + [("accountabilityentry", e.id) for e in entries]
+    refs = [("deadline", d.id) for d in deadlines] + [
+        ("accountabilityentry", e.id) for e in entries
+    ]
     if incident is not None:
         refs.append(("incident", incident))
     by_subject = _events_by_subject(refs)
@@ -904,26 +986,28 @@ def build_accountability(
     entry_rows = []
     for entry in entries:
         inc = incidents.get(entry.incident_id)
-        entry_rows.append({
-            "id": entry.id,
-            "kind": entry.kind,
-            "kind_zh": ACCOUNTABILITY_LABELS.get(entry.kind, entry.kind),
-            "is_finding": entry.kind.startswith("finding_"),
-            "incident_title": inc.title if inc else "",
-            "unit": units.get(entry.unit_id, "") if entry.unit_id else "",
-            "person": person_names.get(entry.person_id, "") if entry.person_id else "",
-            "role_zh": _role_label(plugin_for(inc), entry.responsible_role),
-            "rule": entry.rule_label_zh,
-            "source": entry.rule_source,
-            "stage_zh": _stage_label(entry.stage),
-            "due_at": clock.local(entry.due_at),
-            "met_at": clock.local(entry.met_at),
-            "lateness_seconds": entry.lateness_seconds,
-            "evidence": entry.evidence,
-            "recorded_by": entry.created_by_name or entry.created_by,
-            "recorded_at": clock.local(entry.created_at),
-            "events": events_for_line(entry.deadline_id, entry),
-        })
+        entry_rows.append(
+            {
+                "id": entry.id,
+                "kind": entry.kind,
+                "kind_zh": ACCOUNTABILITY_LABELS.get(entry.kind, entry.kind),
+                "is_finding": entry.kind.startswith("finding_"),
+                "incident_title": inc.title if inc else "",
+                "unit": units.get(entry.unit_id, "") if entry.unit_id else "",
+                "person": person_names.get(entry.person_id, "") if entry.person_id else "",
+                "role_zh": _role_label(plugin_for(inc), entry.responsible_role),
+                "rule": entry.rule_label_zh,
+                "source": entry.rule_source,
+                "stage_zh": _stage_label(entry.stage),
+                "due_at": clock.local(entry.due_at),
+                "met_at": clock.local(entry.met_at),
+                "lateness_seconds": entry.lateness_seconds,
+                "evidence": entry.evidence,
+                "recorded_by": entry.created_by_name or entry.created_by,
+                "recorded_at": clock.local(entry.created_at),
+                "events": events_for_line(entry.deadline_id, entry),
+            }
+        )
     if incident is not None:
         for event in by_subject.get(("incident", str(incident)), []):
             cited[event.seq] = event
@@ -932,7 +1016,8 @@ def build_accountability(
     on_time = sum(r["on_time"] for r in decided)
     events = [event_record(cited[seq]) for seq in sorted(cited)]
     return _base_context(
-        tenant, clock,
+        tenant,
+        clock,
         title=title,
         subtitle="（供审计、考评使用）",
         overdue_now=_overdue_now(rows, deadlines),
@@ -951,10 +1036,15 @@ def build_accountability(
         rows=rows,
         entries=entry_rows,
         events=[
-            {"seq": e["seq"], "at": clock.local(datetime.fromisoformat(e["occurred_at"])),
-             "kind": e["kind"], "kind_zh": EVENT_KIND_LABELS.get(e["kind"], e["kind"]),
-             "actor": e["actor_name"], "subject": f"{e['subject_type'] or ''}#{e['subject_id'] or ''}",
-             "hash": e["hash"]}
+            {
+                "seq": e["seq"],
+                "at": clock.local(datetime.fromisoformat(e["occurred_at"])),
+                "kind": e["kind"],
+                "kind_zh": EVENT_KIND_LABELS.get(e["kind"], e["kind"]),
+                "actor": e["actor_name"],
+                "subject": f"{e['subject_type'] or ''}#{e['subject_id'] or ''}",
+                "hash": e["hash"],
+            }
             for e in events
         ],
         event_records=events,
@@ -966,9 +1056,10 @@ def build_accountability(
 def _is_member(user_id: int) -> bool:
     from yuqing.accounts.models import Membership
 
-    return db.session.execute(
-        sa.select(Membership.id).where(Membership.user_id == user_id)
-    ).first() is not None
+    return (
+        db.session.execute(sa.select(Membership.id).where(Membership.user_id == user_id)).first()
+        is not None
+    )
 
 
 def accountability_attachment(context: dict) -> list[tuple[str, bytes, str]]:
@@ -992,13 +1083,15 @@ def _accountability_filename(context: dict, params: dict) -> str:
     return f"accountability-{params['date_from']}-{params['date_to']}.pdf"
 
 
-_register(DocumentSpec(
-    kind="accountability",
-    title_zh="问责记录",
-    template="accountability.html",
-    build=build_accountability,
-    size=lambda c: len(c["rows"]) + len(c["entries"]) + len(c["events"]),
-    filename=_accountability_filename,
-    roles=("auditor", "leader", "office", "tenant_admin"),
-    attachments=accountability_attachment,
-))
+_register(
+    DocumentSpec(
+        kind="accountability",
+        title_zh="问责记录",
+        template="accountability.html",
+        build=build_accountability,
+        size=lambda c: len(c["rows"]) + len(c["entries"]) + len(c["events"]),
+        filename=_accountability_filename,
+        roles=("auditor", "leader", "office", "tenant_admin"),
+        attachments=accountability_attachment,
+    )
+)

@@ -26,15 +26,22 @@ _PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.
 
 
 @tenant_job
-def render_document(tenant_id: int, kind: str, params: dict, *, created_by_id: int | None = None,
-                    created_by_label: str = "system") -> int:
+def render_document(
+    tenant_id: int,
+    kind: str,
+    params: dict,
+    *,
+    created_by_id: int | None = None,
+    created_by_label: str = "system",
+) -> int:
     """Render and store the document unless an identical one is stored; return its row id."""
     prepared = prepare_document(kind, params)
     existing = find_rendered(prepared)
     if existing is not None:
         return existing.id
-    document = render_and_store(prepared, created_by_id=created_by_id,
-                                created_by_label=created_by_label)
+    document = render_and_store(
+        prepared, created_by_id=created_by_id, created_by_label=created_by_label
+    )
     return document.id
 
 
@@ -43,16 +50,28 @@ def job_id_for(tenant_id: int, prepared: PreparedDocument) -> str:
     return f"pdf-{tenant_id}-{prepared.kind}-{prepared.params_key[:16]}-{prepared.fingerprint[:16]}"
 
 
-def enqueue_render(tenant_id: int, prepared: PreparedDocument, *, created_by_id: int | None,
-                   created_by_label: str, download_url: str) -> Job:
+def enqueue_render(
+    tenant_id: int,
+    prepared: PreparedDocument,
+    *,
+    created_by_id: int | None,
+    created_by_label: str,
+    download_url: str,
+) -> Job:
     """Queue the rendering (call after the request's commit), or return the pending job."""
     job_id = job_id_for(tenant_id, prepared)
     existing = fetch_job(job_id)
     if existing is not None and existing.get_status(refresh=True) in _PENDING:
         return existing
     job = enqueue(
-        QUEUE, render_document, tenant_id, prepared.kind, prepared.params,
-        job_id=job_id, created_by_id=created_by_id, created_by_label=created_by_label,
+        QUEUE,
+        render_document,
+        tenant_id,
+        prepared.kind,
+        prepared.params,
+        job_id=job_id,
+        created_by_id=created_by_id,
+        created_by_label=created_by_label,
         meta={"tenant_id": tenant_id, "kind": prepared.kind, "download_url": download_url},
     )
     return job

@@ -23,8 +23,9 @@ class RenderedDocument(TenantScoped, db.Model):
 
     __tablename__ = "rendered_documents"
     __table_args__ = (
-        sa.Index("ix_rendered_documents_lookup", "tenant_id", "kind", "params_key",
-                 "data_fingerprint"),
+        sa.Index(
+            "ix_rendered_documents_lookup", "tenant_id", "kind", "params_key", "data_fingerprint"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -124,7 +124,9 @@ def document_html(prepared: PreparedDocument) -> str:
 
 
 def render_and_store(
-    prepared: PreparedDocument, *, created_by_id: int | None = None,
+    prepared: PreparedDocument,
+    *,
+    created_by_id: int | None = None,
     created_by_label: str = "system",
 ) -> RenderedDocument:
     """Lay out the PDF and keep it; the caller has checked there is no stored copy."""
@@ -134,8 +136,11 @@ def render_and_store(
         document_html(prepared),
         pdf_variant=spec.pdf_variant,
         attachments=spec.attachments(prepared.context),
-        metadata={"title": prepared.context["title"], "lang": "zh-CN",
-                  "authors": [prepared.context.get("issuer") or "Yuqing"]},
+        metadata={
+            "title": prepared.context["title"],
+            "lang": "zh-CN",
+            "authors": [prepared.context.get("issuer") or "Yuqing"],
+        },
     )
     render_counter["count"] += 1
     document = RenderedDocument(
@@ -164,14 +169,25 @@ def get_rendered(document_id: int) -> RenderedDocument:
     return document
 
 
-def record_export(actor: Actor, *, kind: str, params: dict, fmt: str,
-                  document: RenderedDocument | None = None, cache_hit: bool | None = None,
-                  sha256: str | None = None) -> Any:
+def record_export(
+    actor: Actor,
+    *,
+    kind: str,
+    params: dict,
+    fmt: str,
+    document: RenderedDocument | None = None,
+    cache_hit: bool | None = None,
+    sha256: str | None = None,
+) -> Any:
     """One audit event per file handed out, PDF or HTML preview."""
     data: dict[str, Any] = {"document": kind, "params": params, "format": fmt}
     if document is not None:
-        data.update(document_id=document.id, file_sha256=document.file_sha256,
-                    data_fingerprint=document.data_fingerprint, cache_hit=cache_hit)
+        data.update(
+            document_id=document.id,
+            file_sha256=document.file_sha256,
+            data_fingerprint=document.data_fingerprint,
+            cache_hit=cache_hit,
+        )
     elif sha256:
         data["file_sha256"] = sha256
     subject = ("rendered_document", document.id) if document is not None else None

@@ -36,14 +36,17 @@ def _load(schema_class, extra: dict | None = None) -> dict:
     try:
         return schema_class().load(raw, unknown="exclude")
     except ValidationError as exc:
-        fields = {k: [translate_message(m) for m in v] if isinstance(v, list) else v
-                  for k, v in exc.messages.items()}
+        fields = {
+            k: [translate_message(m) for m in v] if isinstance(v, list) else v
+            for k, v in exc.messages.items()
+        }
         raise ValidationFailed(fields=fields) from exc
 
 
 def _respond(kind: str, params: dict, fmt: str):
-    result = export_document(kind, params, fmt, status_endpoint="reports.job",
-                             inline=request.args.get("inline") == "1")
+    result = export_document(
+        kind, params, fmt, status_endpoint="reports.job", inline=request.args.get("inline") == "1"
+    )
     if isinstance(result, Queued):
         return redirect(result.status_url, code=303)
     return result
@@ -61,30 +64,40 @@ def index():
     allowed = {kind for kind, spec in DOCUMENTS.items() if actor.has_role(*spec.roles)}
     incidents = db.session.execute(
         sa.select(Incident.id, Incident.title, Incident.grade_label)
-        .order_by(Incident.id.desc()).limit(100)
+        .order_by(Incident.id.desc())
+        .limit(100)
     ).all()
     digests = db.session.execute(
         sa.select(Digest.id, Digest.label_zh, Digest.issue_no, Digest.period_end)
-        .order_by(Digest.id.desc()).limit(60)
+        .order_by(Digest.id.desc())
+        .limit(60)
     ).all()
     units = db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.name)).all()
     people = db.session.execute(
-        sa.select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        sa.select(User.id, User.name)
+        .join(Membership, Membership.user_id == User.id)
         .order_by(User.name)
     ).all()
     return render_template(
-        "reports/index.html", allowed=allowed, incidents=incidents, digests=digests,
-        units=units, people=people, periods=PERIOD_LABELS,
+        "reports/index.html",
+        allowed=allowed,
+        incidents=incidents,
+        digests=digests,
+        units=units,
+        people=people,
+        periods=PERIOD_LABELS,
         can_reveal=actor.has_role(*REVEAL_ROLES),
-        documents=recent_documents() if allowed else [], titles={k: s.title_zh for k, s in DOCUMENTS.items()},
+        documents=recent_documents() if allowed else [],
+        titles={k: s.title_zh for k, s in DOCUMENTS.items()},
     )
 
 
 @bp.route(f"{_PREFIX}/incidents/<int:incident_id>/report.{_FORMATS}")
 @member_required
 def incident_report(incident_id: int, fmt: str):
-    return _respond("incident_report", {"incident_id": incident_id,
-                                        **_load(IncidentDocumentArgs)}, fmt)
+    return _respond(
+        "incident_report", {"incident_id": incident_id, **_load(IncidentDocumentArgs)}, fmt
+    )
 
 
 @bp.route(f"{_PREFIX}/incidents/<int:incident_id>/review.{_FORMATS}")

@@ -27,8 +27,9 @@ class Queued:
     download_url: str
 
 
-def export_document(kind: str, loaded_params: dict, fmt: str, *, status_endpoint: str,
-                    inline: bool = False) -> Response | Queued:
+def export_document(
+    kind: str, loaded_params: dict, fmt: str, *, status_endpoint: str, inline: bool = False
+) -> Response | Queued:
     """Authorise, build, serve or queue. ``fmt`` is ``pdf`` or ``html``."""
     actor = g.get("actor")
     params = plain_params(loaded_params)
@@ -40,8 +41,9 @@ def export_document(kind: str, loaded_params: dict, fmt: str, *, status_endpoint
     if fmt == "html":
         html = operations.document_html(prepared)
         body = html.encode("utf-8")
-        operations.record_export(actor, kind=kind, params=params, fmt="html",
-                                 sha256=operations.sha256_hex(body))
+        operations.record_export(
+            actor, kind=kind, params=params, fmt="html", sha256=operations.sha256_hex(body)
+        )
         db.session.commit()
         response = Response(body, mimetype="text/html")
         response.headers["Content-Security-Policy"] = PREVIEW_CSP
@@ -56,17 +58,25 @@ def export_document(kind: str, loaded_params: dict, fmt: str, *, status_endpoint
 
         db.session.commit()  # the reveal event, if any, before the worker starts
         job = enqueue_render(
-            actor.tenant_id, prepared, created_by_id=actor.user_id,
-            created_by_label=actor.label, download_url=request.full_path.rstrip("?"),
+            actor.tenant_id,
+            prepared,
+            created_by_id=actor.user_id,
+            created_by_label=actor.label,
+            download_url=request.full_path.rstrip("?"),
         )
-        return Queued(job_id=job.id, status_url=url_for(status_endpoint, job_id=job.id),
-                      download_url=request.full_path.rstrip("?"))
+        return Queued(
+            job_id=job.id,
+            status_url=url_for(status_endpoint, job_id=job.id),
+            download_url=request.full_path.rstrip("?"),
+        )
     if document is None:
         document = operations.render_and_store(
-            prepared, created_by_id=actor.user_id, created_by_label=actor.label)
+            prepared, created_by_id=actor.user_id, created_by_label=actor.label
+        )
     response = pdf_response(document, inline=inline)
-    operations.record_export(actor, kind=kind, params=params, fmt="pdf", document=document,
-                             cache_hit=cache_hit)
+    operations.record_export(
+        actor, kind=kind, params=params, fmt="pdf", document=document, cache_hit=cache_hit
+    )
     db.session.commit()
     response.headers["X-Render-Cache"] = "hit" if cache_hit else "miss"
     return response
@@ -88,8 +98,14 @@ def serve_stored(document_id: int, *, inline: bool = False) -> Response:
     document = operations.get_rendered(document_id)
     operations.authorize_export(actor, document.kind, document.params)
     response = pdf_response(document, inline=inline)
-    operations.record_export(actor, kind=document.kind, params=document.params, fmt="pdf",
-                             document=document, cache_hit=True)
+    operations.record_export(
+        actor,
+        kind=document.kind,
+        params=document.params,
+        fmt="pdf",
+        document=document,
+        cache_hit=True,
+    )
     db.session.commit()
     return response
 
@@ -102,8 +118,12 @@ def job_status(job_id: str, *, document_endpoint: str) -> dict | None:
     if job is None:
         return None
     status = job.get_status(refresh=True)
-    body = {"job": job.id, "status": str(status.value if hasattr(status, "value") else status),
-            "kind": job.meta.get("kind"), "download_url": job.meta.get("download_url")}
+    body = {
+        "job": job.id,
+        "status": str(status.value if hasattr(status, "value") else status),
+        "kind": job.meta.get("kind"),
+        "download_url": job.meta.get("download_url"),
+    }
     if body["status"] == "finished":
         document_id = job.return_value()
         body["document_id"] = document_id

@@ -87,7 +87,9 @@ def verify_pdf(pdf_bytes: bytes) -> PdfVerification:
             if event_hash(row.hashed_fields()) != row.hash:
                 result.mismatches.append((seq, "系统中的事件内容与其哈希不符（事件被篡改）"))
                 continue
-            if row.hash != event["hash"] or canonical_json(row.hashed_fields()) != canonical_json(fields):
+            if row.hash != event["hash"] or canonical_json(row.hashed_fields()) != canonical_json(
+                fields
+            ):
                 result.mismatches.append((seq, "系统中的事件与记录导出时不同"))
         head = result.chain_head
         if head:
@@ -95,7 +97,9 @@ def verify_pdf(pdf_bytes: bytes) -> PdfVerification:
                 sa.select(AuditEvent).where(AuditEvent.seq == head["seq"])
             ).scalar_one_or_none()
             if row is None or row.hash != head["hash"]:
-                result.mismatches.append((head["seq"], "导出时的事件链头已不在链中（事件被删除或改动）"))
+                result.mismatches.append(
+                    (head["seq"], "导出时的事件链头已不在链中（事件被删除或改动）")
+                )
             elif event_hash(row.hashed_fields()) != row.hash:
                 result.mismatches.append((head["seq"], "导出时的事件链头内容与其哈希不符"))
     db.session.rollback()

@@ -6,7 +6,7 @@ from flask import g, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from yuqing.api.schemas import document_errors
+from yuqing.api.schemas import document_errors, validation_failed
 from yuqing.errors import ValidationFailed
 from yuqing.extensions import db
 from yuqing.signals.operations import ingest_batch, ingest_signal
@@ -52,19 +52,29 @@ def _load(schema, body):
     try:
         return schema.load(body)
     except ValidationError as exc:
-        raise ValidationFailed(exc.messages) from exc
+        raise validation_failed(exc.messages) from exc
 
 
 @blp.route("", methods=["POST"])
 @blp.doc(**_BODY_DOC)
 @blp.response(200, IngestResultOut)
-@blp.doc(responses={"200": {
-    "description": "one signal: its result; a batch: ``{items: [...]}``, one per item, in order",
-    "content": {"application/json": {"schema": {"oneOf": [
-        {"$ref": "#/components/schemas/IngestResultOut"},
-        {"$ref": "#/components/schemas/IngestBatchOut"},
-    ]}}},
-}})
+@blp.doc(
+    responses={
+        "200": {
+            "description": "one signal: its result; a batch: ``{items: [...]}``, one per item, in order",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/IngestResultOut"},
+                            {"$ref": "#/components/schemas/IngestBatchOut"},
+                        ]
+                    }
+                }
+            },
+        }
+    }
+)
 @document_errors(blp, 403, 422)
 def post_signals():
     """Ingest one post, or a batch of up to 500.

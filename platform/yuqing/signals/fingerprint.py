@@ -29,7 +29,9 @@ _HASH_MASK = (1 << 53) - 1  # stays exact in JSON and JavaScript
 
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _REPOST_CHAIN_RE = re.compile(r"//\s*@[^:：\s]{1,40}\s*[:：]")
-_REPOST_PREFIX_RE = re.compile(r"^\s*(?:转发微博|转发|转载|转|repost|rt)\s*[:：]?\s*", re.IGNORECASE)
+_REPOST_PREFIX_RE = re.compile(
+    r"^\s*(?:转发微博|转发|转载|转|repost|rt)\s*[:：]?\s*", re.IGNORECASE
+)
 _MENTION_RE = re.compile(r"@[\w\-]{1,40}")
 
 

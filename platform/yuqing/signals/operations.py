@@ -132,8 +132,14 @@ def ingest_signal(
         db.session.add(signal)
         db.session.flush()
         refresh_metrics(incident, actor=actor, observed=metrics, signal=signal, at=now)
-        return IngestResult(signal, incident, created=False, duplicate=True, updated=False,
-                            similarity=round(score, 3))
+        return IngestResult(
+            signal,
+            incident,
+            created=False,
+            duplicate=True,
+            updated=False,
+            similarity=round(score, 3),
+        )
 
     incident = new_incident(
         actor=actor,

@@ -30,8 +30,9 @@ class MetricsIn(Schema):
     attention = fields.String(validate=validate.OneOf(LEVELS_3))
     spread_speed = fields.String(validate=validate.OneOf(LEVELS_3))
     reach = fields.String(validate=validate.OneOf(LEVELS_3))
-    topics = fields.List(fields.String(validate=validate.Length(max=50)),
-                         validate=validate.Length(max=50))
+    topics = fields.List(
+        fields.String(validate=validate.Length(max=50)), validate=validate.Length(max=50)
+    )
     key_subject = fields.Boolean()
     sudden_event = fields.Boolean()
     special_period = fields.Boolean()
@@ -51,17 +52,23 @@ class SignalIn(Schema):
     class Meta:
         unknown = RAISE
 
-    url = fields.Url(required=True, schemes={"http", "https"},
-                     validate=validate.Length(max=URL_MAX))
+    url = fields.Url(
+        required=True, schemes={"http", "https"}, validate=validate.Length(max=URL_MAX)
+    )
     platform = fields.String(required=True, validate=validate.Length(min=1, max=64))
     title = fields.String(load_default="", validate=validate.Length(max=TITLE_MAX))
     content = fields.String(load_default="", validate=validate.Length(max=CONTENT_MAX))
-    author = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=200),
-                           metadata={"description": "netizen's account name (optional)"})
-    posted_at = fields.DateTime(load_default=None, allow_none=True,
-                                metadata={"description": "ISO 8601; without an offset the "
-                                          "tenant's time zone is assumed"})
+    author = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "netizen's account name (optional)"},
+    )
+    posted_at = fields.DateTime(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "ISO 8601; without an offset the tenant's time zone is assumed"},
+    )
     discovered_at = fields.DateTime(load_default=None, allow_none=True)
     occurred_at = fields.DateTime(load_default=None, allow_none=True)
     metrics = fields.Nested(MetricsIn, load_default=dict)
@@ -76,8 +83,9 @@ class SignalBatchIn(Schema):
     class Meta:
         unknown = RAISE
 
-    items = fields.List(fields.Nested(SignalIn), required=True,
-                        validate=validate.Length(min=1, max=BATCH_MAX))
+    items = fields.List(
+        fields.Nested(SignalIn), required=True, validate=validate.Length(min=1, max=BATCH_MAX)
+    )
 
 
 class IngestResultOut(Schema):
@@ -100,8 +108,9 @@ class SignalOut(Schema):
     platform = fields.String()
     title = fields.String()
     content = fields.String()
-    author = fields.String(allow_none=True, metadata={
-        "description": "only for the roles office, leader and auditor"})
+    author = fields.String(
+        allow_none=True, metadata={"description": "only for the roles office, leader and auditor"}
+    )
     posted_at = fields.DateTime(allow_none=True)
     discovered_at = fields.DateTime()
     metrics = fields.Dict()

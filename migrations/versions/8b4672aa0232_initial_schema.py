@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 309d6848b36f
+Revision ID: 8b4672aa0232
 Revises: 
-Create Date: 2026-11-28 18:37:46.417964
+Create Date: 2026-11-28 18:51:29.449129
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import postgresql
 
-revision = '309d6848b36f'
+revision = '8b4672aa0232'
 down_revision = None
 branch_labels = None
 depends_on = None
