@@ -9,6 +9,7 @@ on a unix socket, like the embedded default.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import uuid
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 import redis as redis_lib
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from tests.factories import Factories
 
@@ -80,6 +82,23 @@ def redis_url(tmp_path_factory):
         stop_child(child)
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context and its own copy of the context variables.
+
+    The factories keep an app context pushed for the whole test, and Flask would reuse it for
+    requests: ``g`` (Flask-Login's cached user, the CSRF token, the tenant) and the database
+    session would leak from one request, or one client, into the next. In production every
+    request starts clean; so do these.
+    """
+
+    def open(self, *args, **kwargs):
+        def run():
+            with self.application.app_context():
+                return super(FreshContextClient, self).open(*args, **kwargs)
+
+        return contextvars.copy_context().run(run)
+
+
 @pytest.fixture(scope="session")
 def app(database_urls, redis_url, tmp_path_factory):
     app_url, owner_url = database_urls
@@ -104,6 +123,7 @@ def app(database_urls, redis_url, tmp_path_factory):
         install_rls(conn, db.metadata, application_role(app_url, owner_url))
     owner_engine.dispose()
     app.config["OWNER_ENGINE_URL"] = owner_url
+    app.test_client_class = FreshContextClient
     yield app
 
 

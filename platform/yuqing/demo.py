@@ -6,10 +6,10 @@ from pathlib import Path
 
 from yuqing.accounts.models import Membership, User
 from yuqing.accounts.operations import create_user, find_user, set_password
+from yuqing.demo_incidents import seed_demo_incidents
 from yuqing.extensions import db
 from yuqing.tenancy.manifests import sync_directory
 from yuqing.tenancy.models import Tenant
-from yuqing.demo_incidents import seed_demo_incidents
 from yuqing.tenancy.scope import tenant_scope_disabled
 
 PLATFORM_ADMIN_EMAIL = "admin@yuqing.demo"

@@ -278,3 +278,16 @@ def test_overrides_change_working_day_deadlines(make):
         }
         assert rows["review"].due_at.astimezone(SH) == datetime(2026, 10, 12, 10, 0, tzinfo=SH)
         db.session.rollback()
+
+
+def test_sweep_and_calendar_check_commands(app, world):
+    result = invoke(app, "deadlines", "sweep")
+    assert result.exit_code == 0, result.output
+    assert "breached=" in result.output
+    from yuqing.deadlines.overrides import calendar_warning_for_admins
+    from yuqing.tenancy.scope import tenant_scope_disabled
+
+    with tenant_scope_disabled():
+        warning = calendar_warning_for_admins()
+    checked = invoke(app, "calendar", "check")
+    assert checked.exit_code == (1 if warning else 0), checked.output

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import pytest
+
 from yuqing.deadlines import calendar as calendar_module
 from yuqing.deadlines import cn_makeup_days
 from yuqing.deadlines.calendar import (

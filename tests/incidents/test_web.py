@@ -6,7 +6,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token_from, login
 from tests.factories import PASSWORD
@@ -48,21 +47,8 @@ def town(make):
     return tenant, village, people
 
 
-class FreshContextClient(FlaskClient):
-    """Each request in its own app context, as in production.
-
-    The factories keep one app context pushed for the whole test, and Flask reuses it for
-    requests: ``g`` — with Flask-Login's cached user and the CSRF token — would then carry one
-    person's sign-in into another person's client.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
 def client_for(app, user):
-    client = FreshContextClient(app, app.response_class, use_cookies=True)
+    client = app.test_client()
     assert login(client, user.email, PASSWORD).status_code == 302
     return client
 

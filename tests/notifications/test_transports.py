@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+
 from yuqing.notifications.transports import (
     DEFAULT_RETRY_POLICY,
     SIGNATURE_HEADER,

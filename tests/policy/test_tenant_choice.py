@@ -14,7 +14,10 @@ from yuqing.tenancy.scope import tenant_scope_disabled
 
 def _tenant(slug):
     with tenant_scope_disabled():
-        return db.session.execute(db.select(Tenant).filter_by(slug=slug)).scalar_one()
+        # Requests run in their own session: read what they committed, not a cached copy.
+        return db.session.execute(
+            db.select(Tenant).filter_by(slug=slug).execution_options(populate_existing=True)
+        ).scalar_one()
 
 
 def test_api_exposes_the_snapshot_new_incidents_keep(client, make):

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 
 from yuqing.extensions import db
 from yuqing.tenancy.scope import tenant_scope_disabled
@@ -24,7 +25,8 @@ def _warn_if_missing() -> None:
         click.secho(f"警告：{warning}", fg="yellow", err=True)
 
 
-@click.group()
+# AppGroup: each command runs inside the application context, like the top-level commands.
+@click.group(cls=AppGroup)
 def calendar():
     """节假日与调休日历（全平台）。"""
 
@@ -93,7 +95,7 @@ def calendar_check():
     click.echo(f"日历数据完整（{date.today().year} 年及明年）。")
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def deadlines():
     """期限与定时任务。"""
 

@@ -31,7 +31,8 @@ class _Scope:
     disabled: bool
 
 
-_scope: ContextVar[_Scope] = ContextVar("yuqing_tenant_scope", default=_Scope(None, False))
+# _Scope is a frozen dataclass, so sharing the default instance is safe.
+_scope: ContextVar[_Scope] = ContextVar("yuqing_tenant_scope", default=_Scope(None, False))  # noqa: B039
 
 
 class TenantScoped:
