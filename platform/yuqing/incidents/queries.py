@@ -14,10 +14,7 @@ from yuqing.tenancy.models import Unit
 
 
 def overdue_incident_ids() -> set[int] | None:
-    """Ids of the tenant's incidents with an open deadline that is breached or past due.
-
-    (Filled in by the deadlines domain, issue 5; ``None`` would mean "unknown".)
-    """
+    """Ids of the tenant's incidents with an open deadline that is breached or past due."""
     from yuqing.db_types import utcnow
     from yuqing.deadlines.models import Deadline
 
@@ -53,8 +50,17 @@ class IncidentPage:
     overdue_filter_applied: bool
 
 
+#: Orders the incident list offers: newest first by default, or by discovery time (发现时间).
+SORTS = {
+    "created_desc": (Incident.created_at.desc(), Incident.id.desc()),
+    "discovered_desc": (Incident.discovered_at.desc(), Incident.id.desc()),
+    "discovered_asc": (Incident.discovered_at.asc(), Incident.id.asc()),
+}
+
+
 def list_incidents(
     *,
+    sort: str = "created_desc",
     state: str | None = None,
     grade: str | None = None,
     severity: str | None = None,
@@ -84,7 +90,7 @@ def list_incidents(
         )
     applied = False
     if overdue is not None:
-        ids = _overdue_ids()
+        ids = overdue_incident_ids()
         if ids is not None:
             applied = True
             clause = Incident.id.in_(ids) if ids else sa.false()
@@ -94,7 +100,7 @@ def list_incidents(
     ).scalar_one()
     items = (
         db.session.execute(
-            query.order_by(Incident.created_at.desc(), Incident.id.desc())
+            query.order_by(*SORTS.get(sort, SORTS["created_desc"]))
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
@@ -103,12 +109,6 @@ def list_incidents(
     )
     return IncidentPage(list(items), page, per_page, total, applied)
 
-
-def _overdue_ids():
-    # Looked up through the module so that issue 5 can swap the implementation in.
-    from yuqing.incidents import queries
-
-    return queries.overdue_incident_ids()
 
 
 # --- case library ------------------------------------------------------------------------------

@@ -45,7 +45,6 @@ from yuqing.incidents.operations import (
     report_incident,
 )
 from yuqing.incidents.present import case_data, incident_data, slip_data, statement_data
-from yuqing.incidents.queries_web import list_incidents_sorted
 from yuqing.incidents.schemas import (
     ACTION_SCHEMAS,
     CaseQuerySchema,
@@ -434,7 +433,7 @@ def index():
     except ValidationError:
         flash(gettext("筛选条件无效，已显示全部舆情。"), "error")
         filters = IncidentQuerySchema().load({})
-    result = list_incidents_sorted(sort=sort, **filters)
+    result = queries.list_incidents(sort=sort, **filters)
     overdue_ids = queries.overdue_incident_ids() or set()
     plugin = tenant_plugin(g.tenant) if g.tenant.policy_key else None
     pages = max(1, -(-result.total // result.per_page))
