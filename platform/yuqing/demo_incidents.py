@@ -26,6 +26,8 @@ class Story:
     title: str
     content: str
     platform: str
+    #: When the post was found. Stories that moved on were found minutes ago, so their steps
+    #: were in time; the new post has waited two hours, so the demo shows a late report too.
     hours_ago: float
     metrics: dict
     #: How far the story has come: "detected", "reported", "assessed", "dispatched",
@@ -39,7 +41,7 @@ STORIES = (
         "我们村通往学校的水泥路去年秋天开工，修了一半就停了，下雨天孩子们只能踩着泥走。"
         "问了几次都说在协调，希望有关部门给个说法和时间表。",
         "地方论坛",
-        30,
+        0.35,
         {"views": 860, "comments": 42, "reposts": 12},
         "acknowledged",
     ),
@@ -47,7 +49,7 @@ STORIES = (
         "有网友称食堂饭菜分量缩水、价格上涨",
         "网友发帖称食堂本学期饭菜分量明显减少，价格却上涨一元，附两张对比照片，评论区有家长附和。",
         "微博",
-        6,
+        0.3,
         {"views": 1500, "comments": 160, "reposts": 40},
         "assessed",
     ),
@@ -55,7 +57,7 @@ STORIES = (
         "夜间施工噪音扰民，投诉无人回应",
         "连续一周晚上十一点后还在施工，打热线说会转交，至今没有人回复。",
         "12345 留言板",
-        2,
+        0.25,
         {"views": 120, "comments": 8},
         "reported",
     ),
@@ -63,7 +65,7 @@ STORIES = (
         "网传“某路段塌方致多人受伤”视频系旧闻",
         "一段标注为本地的塌方视频被大量转发，经核实为外省三年前的旧视频，已发布澄清说明。",
         "短视频平台",
-        120,
+        0.4,
         {"views": 2600, "comments": 310, "reposts": 500},
         "archived",
     ),
@@ -71,7 +73,7 @@ STORIES = (
         "路灯坏了半个月没人修",
         "小区门口三盏路灯坏了半个月，晚上老人出门很不安全。",
         "微信群",
-        0.5,
+        2,
         {"views": 35, "comments": 3},
         "detected",
     ),

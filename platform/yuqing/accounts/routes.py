@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from yuqing.accounts.forms import LoginForm
@@ -22,8 +23,6 @@ from yuqing.extensions import db, limiter
 from yuqing.tenancy.context import memberships_of
 
 bp = Blueprint("accounts", __name__)
-
-GENERIC_LOGIN_FAILURE = "邮箱或密码不正确，或账户已被暂时锁定，请稍后再试。"
 
 
 def _login_limit() -> str:
@@ -53,7 +52,8 @@ def login():
             # Each sign-in is audited again in every tenant the person enters.
             session.pop("entered_tenants", None)
             return redirect(_safe_next(request.args.get("next")) or url_for("accounts.choose_tenant"))
-        flash(GENERIC_LOGIN_FAILURE, "error")
+        # One message for every failure: it must not tell which accounts exist.
+        flash(gettext("邮箱或密码不正确，或账户已被暂时锁定，请稍后再试。"), "error")
     return render_template("accounts/login.html", form=form)
 
 

@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from marshmallow import ValidationError
 
@@ -62,28 +63,67 @@ from yuqing.web.nav import register_nav
 
 bp = Blueprint("incidents", __name__)
 
-register_nav("舆情事件", "incidents.index", order=10)
-register_nav("报送舆情", "incidents.new", roles=("monitor", "office"), order=11)
-register_nav("案例库", "incidents.cases", order=20)
+register_nav(_l("舆情事件"), "incidents.index", order=10)
+register_nav(_l("报送舆情"), "incidents.new", roles=("monitor", "office"), order=11)
+register_nav(_l("案例库"), "incidents.cases", order=20)
 
 #: Labels of the form fields the action and statement schemas take (for error messages).
 FIELD_LABELS = {
-    "category": "舆情分类",
-    "unit": "涉事单位",
-    "summary": "说明",
-    "instructions": "交办要求",
-    "result": "核实结果",
-    "outcome": "处置结果",
-    "lessons": "经验教训",
-    "reason": "理由",
-    "grade": "目标等级",
-    "authority": "移交机关",
-    "legal_basis": "法律依据",
-    "note": "备注",
-    "kind": "回应类型",
-    "text": "回应稿内容",
-    "_schema": "输入",
+    "category": _l("舆情分类"),
+    "unit": _l("涉事单位"),
+    "summary": _l("说明"),
+    "instructions": _l("交办要求"),
+    "result": _l("核实结果"),
+    "outcome": _l("处置结果"),
+    "lessons": _l("经验教训"),
+    "reason": _l("理由"),
+    "grade": _l("目标等级"),
+    "authority": _l("移交机关"),
+    "legal_basis": _l("法律依据"),
+    "note": _l("备注"),
+    "kind": _l("回应类型"),
+    "text": _l("回应稿内容"),
+    "_schema": _l("输入"),
 }
+#: The state, action and response-type labels come from ``operations.py`` and
+#: ``policy/labels.py`` (shared with the PDFs and error messages, so they stay plain Chinese)
+#: and are translated when a page is drawn; listed here so that extraction finds them.
+#: ``tests/web/test_i18n.py`` checks that every one of them is in the catalog.
+_RENDER_TIME_MSGIDS = (
+    _l("已发现"),
+    _l("已报送"),
+    _l("已研判"),
+    _l("已交办"),
+    _l("核实中"),
+    _l("已核实"),
+    _l("已办结"),
+    _l("跟踪中"),
+    _l("已平息"),
+    _l("已总结"),
+    _l("已归档"),
+    _l("登记舆情"),
+    _l("报送"),
+    _l("研判定级"),
+    _l("交办"),
+    _l("签收联系单"),
+    _l("反馈核实结果"),
+    _l("处置办结"),
+    _l("跟踪"),
+    _l("确认消除/平稳"),
+    _l("总结评估"),
+    _l("归档"),
+    _l("升级"),
+    _l("降级"),
+    _l("移交"),
+    _l("重新打开"),
+    _l("起草回应稿"),
+    _l("审定回应稿"),
+    _l("发布回应"),
+    _l("记录问责认定"),
+    _l("首次回应/跟帖"),
+    _l("网上回复稿"),
+    _l("新闻通稿/发布会口径"),
+)
 #: Actions shown on the dispatch slip's card rather than among the incident's buttons.
 SLIP_ACTIONS = ("acknowledge", "verify")
 #: Audit-event fields worth showing in the timeline; anything else stays in the audit log.
@@ -222,7 +262,12 @@ def _nice_ceiling(value: float) -> float:
 
 
 def _short_number(value: float) -> str:
-    if value >= 10000:
+    if str(get_locale()) == "en":
+        if value >= 1_000_000:
+            return f"{value / 1_000_000:g}M"
+        if value >= 1000:
+            return f"{value / 1000:g}k"
+    elif value >= 10000:
         return f"{value / 10000:g}万"
     return f"{value:g}"
 
@@ -269,11 +314,13 @@ def _error_message(exc: DomainError) -> str:
     message = exc.message_en if english else exc.message_zh
     details = exc.details or {}
     if isinstance(exc, Conflict) and "allowed_actions" in details:
-        names = "、".join(action_label(a) for a in details["allowed_actions"]) or gettext("无")
+        comma = ", " if english else "、"
+        names = comma.join(action_label(a) for a in details["allowed_actions"]) or gettext("无")
         message += " " + gettext("当前状态下可执行的操作：%(names)s。", names=names)
     fields = _translated(details.get("fields") or {})
+    colon, semicolon = (": ", "; ") if english else ("：", "；")
     lines = [
-        f"{gettext(FIELD_LABELS.get(name, name))}：{'；'.join(_flatten(msgs))}"
+        f"{FIELD_LABELS.get(name, name)}{colon}{semicolon.join(_flatten(msgs))}"
         for name, msgs in fields.items()
     ]
     return " ".join([message, *lines])
@@ -347,7 +394,7 @@ def _event_details(entry: dict, plugin, units: list[dict]) -> list[tuple[str, st
         "unit": {u["code"]: u["name"] for u in units},
     }
     return [
-        (gettext(FIELD_LABELS[key]), names.get(key, {}).get(data[key], str(data[key])))
+        (str(FIELD_LABELS[key]), names.get(key, {}).get(data[key], str(data[key])))
         for key in TIMELINE_DETAILS
         if data.get(key)
     ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 from yuqing.accounts.access import member_required, roles_required
 from yuqing.errors import DomainError
@@ -13,7 +15,7 @@ from yuqing.web.nav import register_nav
 
 bp = Blueprint("policy", __name__)
 
-register_nav("处置方案", "policy.show", order=70)
+register_nav(_l("处置方案"), "policy.show", order=70)
 
 
 def parse_param_form(plugin, form) -> dict:
@@ -60,12 +62,12 @@ def edit():
         try:
             change_tenant_policy(tenant=tenant, key=plugin.key, params=raw, actor=g.actor)
             db.session.commit()
-            flash("处置方案已保存。新的规则只适用于此后新建的舆情事件。", "success")
+            flash(gettext("处置方案已保存。新的规则只适用于此后新建的舆情事件。"), "success")
             return redirect(url_for("policy.show"))
         except DomainError as exc:
             db.session.rollback()
             field_errors = (exc.details or {}).get("fields", {})
-            flash(exc.message_zh, "error")
+            flash(exc.message_en if str(get_locale()) == "en" else exc.message_zh, "error")
             submitted = raw
     params = plugin.describe(current)["params"] if plugin else []
     # Show what the admin typed, not the stored value, so a mistake costs no retyping.

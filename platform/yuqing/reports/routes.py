@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from yuqing.accounts.access import member_required
@@ -23,7 +24,7 @@ from yuqing.web.nav import register_nav
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
-register_nav("报告", "reports.index", order=60)
+register_nav(_l("报告"), "reports.index", order=60)
 
 _PREFIX = "/t/<tenant_slug>/reports"
 _FORMATS = "<any(pdf, html):fmt>"

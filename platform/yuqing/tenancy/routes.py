@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from yuqing.accounts.access import platform_admin_required, roles_required
@@ -28,16 +30,17 @@ from yuqing.web.nav import register_nav
 bp = Blueprint("tenancy", __name__)
 
 ADMIN = ("tenant_admin",)
-register_nav("单位管理", "tenancy.units", ADMIN, order=80)
-register_nav("成员管理", "tenancy.members", ADMIN, order=81)
-register_nav("API 密钥", "tenancy.api_keys", ADMIN, order=82)
+register_nav(_l("单位管理"), "tenancy.units", ADMIN, order=80)
+register_nav(_l("成员管理"), "tenancy.members", ADMIN, order=81)
+register_nav(_l("API 密钥"), "tenancy.api_keys", ADMIN, order=82)
 
 
 def _flash_error(exc: DomainError) -> None:
     db.session.rollback()
     fields = exc.details.get("fields") if exc.details else None
     detail = "；".join(f"{', '.join(m) if isinstance(m, list) else m}" for m in fields.values()) if fields else ""
-    flash(f"{exc.message_zh} {detail}".strip(), "error")
+    message = exc.message_en if str(get_locale()) == "en" else exc.message_zh
+    flash(f"{message} {detail}".strip(), "error")
 
 
 @bp.route("/t/<tenant_slug>/admin/units", methods=["GET", "POST"])
@@ -49,7 +52,7 @@ def units():
             save_unit(code=form.code.data.strip(), name=form.name.data.strip(),
                       parent_code=(form.parent.data or "").strip() or None)
             db.session.commit()
-            flash("单位已保存。", "success")
+            flash(gettext("单位已保存。"), "success")
             return redirect(url_for("tenancy.units"))
         except DomainError as exc:
             _flash_error(exc)
@@ -70,7 +73,7 @@ def members():
             add_membership(tenant=g.tenant, user=user, roles=form.roles.data,
                            unit=unit_by_code((form.unit.data or "").strip() or None))
             db.session.commit()
-            flash("成员已保存。新用户需由管理员设置密码后方可登录。", "success")
+            flash(gettext("成员已保存。新用户需由管理员设置密码后方可登录。"), "success")
             return redirect(url_for("tenancy.members"))
         except DomainError as exc:
             _flash_error(exc)
@@ -83,11 +86,11 @@ def members():
 def remove_member(membership_id: int):
     membership = db.get_or_404(Membership, membership_id)
     if membership.user_id == current_user.id:
-        flash("不能移除自己。", "error")
+        flash(gettext("不能移除自己。"), "error")
     else:
         remove_membership(membership)
         db.session.commit()
-        flash("成员已移除。", "success")
+        flash(gettext("成员已移除。"), "success")
     return redirect(url_for("tenancy.members"))
 
 
@@ -114,7 +117,7 @@ def revoke_key(key_id: int):
     key = db.get_or_404(ApiKey, key_id)
     revoke_api_key(name=key.name)
     db.session.commit()
-    flash(f"已吊销 API 密钥 {key.name}。", "success")
+    flash(gettext("已吊销 API 密钥 %(name)s。", name=key.name), "success")
     return redirect(url_for("tenancy.api_keys"))
 
 
@@ -129,7 +132,7 @@ def platform_tenants():
                               kind=form.kind.data.strip(),
                               timezone=(form.timezone.data or "Asia/Shanghai").strip())
                 db.session.commit()
-                flash("租户已创建。", "success")
+                flash(gettext("租户已创建。"), "success")
                 return redirect(url_for("tenancy.platform_tenants"))
             except DomainError as exc:
                 _flash_error(exc)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, g, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import LazyString, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 
 @dataclass(frozen=True)
 class NavEntry:
-    label: str
+    label: str | LazyString
     endpoint: str
     roles: tuple[str, ...] | None
     order: int
@@ -19,9 +20,13 @@ class NavEntry:
 _entries: dict[str, NavEntry] = {}
 
 
-def register_nav(label: str, endpoint: str, roles: tuple[str, ...] | None = None,
+def register_nav(label: str | LazyString, endpoint: str, roles: tuple[str, ...] | None = None,
                  order: int = 50) -> None:
-    """Show ``label`` (a Chinese msgid) to members holding one of ``roles`` (``None``: all)."""
+    """Show ``label`` to members holding one of ``roles`` (``None``: all).
+
+    Pass ``lazy_gettext("…")`` so the label is extracted for translation; a plain Chinese
+    msgid is still looked up in the catalog when the bar is drawn.
+    """
     _entries[endpoint] = NavEntry(label, endpoint, roles, order)
 
 
@@ -34,7 +39,8 @@ def tenant_nav() -> list[dict]:
         if entry.roles is not None and not actor.has_role(*entry.roles):
             continue
         url = url_for(entry.endpoint)
-        items.append({"label": gettext(entry.label), "url": url,
+        label = gettext(entry.label) if isinstance(entry.label, str) else str(entry.label)
+        items.append({"label": label, "url": url,
                       "active": request.path == url})
     return items
 
@@ -57,4 +63,4 @@ def register_template_helpers(app: Flask) -> None:
         return {"tenant_nav": tenant_nav, "role_label": role_label, "get_locale": get_locale}
 
 
-register_nav("首页", "web.tenant_home", order=0)
+register_nav(_l("首页"), "web.tenant_home", order=0)

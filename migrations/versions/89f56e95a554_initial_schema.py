@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8b4672aa0232
+Revision ID: 89f56e95a554
 Revises: 
-Create Date: 2026-11-28 18:51:29.449129
+Create Date: 2026-11-28 18:57:45.365586
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import postgresql
 
-revision = '8b4672aa0232'
+revision = '89f56e95a554'
 down_revision = None
 branch_labels = None
 depends_on = None
