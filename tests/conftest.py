@@ -103,8 +103,40 @@ class FreshContextClient(FlaskClient):
         return contextvars.copy_context().run(run)
 
 
+def compile_translations() -> list[Path]:
+    """Compile each ``messages.po`` whose ``.mo`` is missing or older (``make setup`` does this).
+
+    The ``.mo`` files are not in git; without them a fresh clone would show Chinese under
+    ``?lang=en``. Flask-Babel caches a locale's catalog for the whole process, so this runs
+    before the app is made, not just before the i18n tests.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    import yuqing
+
+    compiled = []
+    for po_path in sorted((Path(yuqing.__file__).parent / "translations").glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        partial.replace(mo_path)  # atomic: a parallel run never reads half a catalog
+        compiled.append(mo_path)
+    return compiled
+
+
 @pytest.fixture(scope="session")
-def app(database_urls, redis_url, tmp_path_factory):
+def compiled_translations():
+    compile_translations()
+
+
+@pytest.fixture(scope="session")
+def app(database_urls, redis_url, tmp_path_factory, compiled_translations):
     app_url, owner_url = database_urls
     instance = tmp_path_factory.mktemp("instance")
     # Child processes (RQ workers, the CLI) read the same settings from the environment.

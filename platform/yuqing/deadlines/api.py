@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 
+from yuqing.api.schemas import document_errors
 from yuqing.db_types import utcnow
 from yuqing.deadlines import accountability as acc
 from yuqing.deadlines.digests import digest_dict, list_digests
@@ -46,6 +47,7 @@ def _incident_or_404(incident_id: int):
 
 @blp.route("/incidents/<int:incident_id>/deadlines")
 @blp.response(200, DeadlineSchema(many=True))
+@document_errors(blp, 404)
 def incident_deadlines(incident_id: int):
     """The incident's deadlines with time left or overdue (seconds and Chinese text)."""
     return deadlines_for_incident(_incident_or_404(incident_id))
@@ -53,6 +55,7 @@ def incident_deadlines(incident_id: int):
 
 @blp.route("/deadlines/<int:deadline_id>/acknowledge", methods=["POST"])
 @blp.response(200, DeadlineSchema)
+@document_errors(blp, 404, 403)
 def acknowledge(deadline_id: int):
     """Take charge of a breached deadline: the escalation ladder stops climbing."""
     now = utcnow()
@@ -64,6 +67,7 @@ def acknowledge(deadline_id: int):
 @blp.route("/accountability")
 @blp.arguments(AccountabilityQuerySchema, location="query")
 @blp.response(200, AccountabilityEntrySchema(many=True))
+@document_errors(blp)
 def accountability_list(args):
     """Accountability entries, filtered by unit, person, kind, incident and local date range."""
     if not acc.can_read(g.actor, g.tenant):
@@ -73,6 +77,7 @@ def accountability_list(args):
 
 @blp.route("/accountability/<int:entry_id>")
 @blp.response(200, AccountabilityEntrySchema)
+@document_errors(blp, 404)
 def accountability_get(entry_id: int):
     if not acc.can_read(g.actor, g.tenant):
         raise Forbidden("无权查看问责记录。", "You may not read the accountability record.")
@@ -82,6 +87,7 @@ def accountability_get(entry_id: int):
 @blp.route("/accountability/findings", methods=["POST"])
 @blp.arguments(FindingSchema)
 @blp.response(201, AccountabilityEntrySchema)
+@document_errors(blp, 403)
 def accountability_finding(args):
     """Record a 瞒报/谎报 finding with its evidence (auditor or leader under most policies)."""
     entry = acc.record_finding(tenant=g.tenant, actor=g.actor, **args)
@@ -92,6 +98,7 @@ def accountability_finding(args):
 @blp.route("/digests")
 @blp.arguments(DigestQuerySchema, location="query")
 @blp.response(200, DigestSchema(many=True))
+@document_errors(blp)
 def digests(args):
     """Stored digests (e.g. the 17:00 daily summary), newest first."""
     return [digest_dict(d, g.tenant) for d in list_digests(**args)]
@@ -99,6 +106,7 @@ def digests(args):
 
 @blp.route("/digests/<int:digest_id>")
 @blp.response(200, DigestSchema)
+@document_errors(blp, 404)
 def digest(digest_id: int):
     row = db.session.get(Digest, digest_id)
     if row is None:

@@ -134,18 +134,30 @@ class TenantCalendar:
         The current year's missing data matters at once; next year's from November on, when
         the State Council usually publishes its notice.
         """
-        _require_date(today)
-        if not self.has_makeup_data(today.year):
+        gap = self.calendar_gap(today)
+        if gap is None:
+            return None
+        which, year = gap
+        if which == "current":
             return (
-                f"系统尚无 {today.year} 年的调休安排（节假日调休上班日），"
+                f"系统尚无 {year} 年的调休安排（节假日调休上班日），"
                 "按工作日计算的期限可能不准确。请在日历设置中补充调休上班日与放假日期。"
             )
+        return (
+            f"{year} 年的调休安排尚未录入。国务院办公厅发布 {year} 年节假日安排"
+            "通知后，请在日历设置中补充调休上班日与放假日期，或升级节假日数据。"
+        )
+
+    def calendar_gap(self, today: date) -> tuple[str, int] | None:
+        """What :meth:`calendar_warning` warns about: ``("current", year)`` when this year's
+        make-up days are missing, ``("next", year)`` for next year's from November on, else
+        ``None`` (the web pages word the warning in the reader's language)."""
+        _require_date(today)
+        if not self.has_makeup_data(today.year):
+            return ("current", today.year)
         next_year = today.year + 1
         if today.month >= 11 and not self.has_makeup_data(next_year):
-            return (
-                f"{next_year} 年的调休安排尚未录入。国务院办公厅发布 {next_year} 年节假日安排"
-                "通知后，请在日历设置中补充调休上班日与放假日期，或升级节假日数据。"
-            )
+            return ("next", next_year)
         return None
 
     def next_working_day(self, d: date) -> date:

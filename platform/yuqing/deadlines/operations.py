@@ -760,6 +760,25 @@ def human_duration_zh(seconds: float) -> str:
     return "不到1分钟"
 
 
+def human_duration_en(seconds: float) -> str:
+    """The English of :func:`human_duration_zh`: "2 days 3 hours", "45 minutes" …"""
+    seconds = int(abs(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+
+    def unit(n: int, word: str) -> str:
+        return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+    if days:
+        return f"{unit(days, 'day')} {unit(hours, 'hour')}" if hours else unit(days, "day")
+    if hours:
+        return f"{unit(hours, 'hour')} {unit(minutes, 'minute')}" if minutes else unit(hours, "hour")
+    if minutes:
+        return unit(minutes, "minute")
+    return "less than a minute"
+
+
 def _local_text(tenant: Tenant, moment: datetime) -> str:
     from zoneinfo import ZoneInfo
 
@@ -853,6 +872,7 @@ __all__ = [
     "deadline_dict",
     "deadlines_for_incident",
     "escalate_deadline",
+    "human_duration_en",
     "human_duration_zh",
     "prewarn_deadline",
     "sweep_tenant_deadlines",

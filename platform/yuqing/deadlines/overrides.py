@@ -157,3 +157,14 @@ def calendar_warning_for_admins(*, today: date | None = None, timezone: str = "A
     calendar = TenantCalendar(timezone, calendar_overrides())
     today = today or utcnow().astimezone(ZoneInfo(timezone)).date()
     return calendar.calendar_warning(today)
+
+
+def calendar_gap_for_admins(*, today: date | None = None, timezone: str = "Asia/Shanghai"):
+    """:meth:`TenantCalendar.calendar_gap` of the platform calendar for ``today``."""
+    from zoneinfo import ZoneInfo
+
+    from yuqing.deadlines.operations import calendar_overrides
+
+    calendar = TenantCalendar(timezone, calendar_overrides())
+    today = today or utcnow().astimezone(ZoneInfo(timezone)).date()
+    return calendar.calendar_gap(today)

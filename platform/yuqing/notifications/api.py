@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 
+from yuqing.api.schemas import document_errors
 from yuqing.errors import Forbidden, NotFound
 from yuqing.extensions import db
 from yuqing.notifications.models import Delivery, NotificationChannel
@@ -27,6 +28,7 @@ def _require_admin() -> None:
 @blp.route("/deliveries")
 @blp.arguments(DeliveryQuerySchema, location="query")
 @blp.response(200, DeliverySchema(many=True))
+@document_errors(blp)
 def deliveries(args):
     """E-mail and webhook deliveries with their status, attempts and last error."""
     _require_admin()
@@ -35,6 +37,7 @@ def deliveries(args):
 
 @blp.route("/deliveries/<int:delivery_id>/retry", methods=["POST"])
 @blp.response(200, DeliverySchema)
+@document_errors(blp, 404, 403)
 def retry(delivery_id: int):
     _require_admin()
     delivery = db.session.get(Delivery, delivery_id)
@@ -47,6 +50,7 @@ def retry(delivery_id: int):
 
 @blp.route("/webhooks")
 @blp.response(200, ChannelSchema(many=True))
+@document_errors(blp)
 def webhooks():
     _require_admin()
     return (
@@ -59,6 +63,7 @@ def webhooks():
 @blp.route("/webhooks", methods=["POST"])
 @blp.arguments(ChannelSchema)
 @blp.response(201, ChannelSchema)
+@document_errors(blp, 403)
 def webhook_save(args):
     """Create or update (by name) a webhook: generic JSON, WeCom or DingTalk."""
     _require_admin()

@@ -6,6 +6,7 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from yuqing.api.schemas import document_errors
 from yuqing.errors import Forbidden
 from yuqing.extensions import db
 from yuqing.policy import all_plugins
@@ -29,6 +30,7 @@ class PolicySnapshotSchema(Schema):
 
 @blp.route("")
 @blp.response(200, PolicySnapshotSchema)
+@document_errors(blp)
 def current_policy():
     """The snapshot new incidents of this tenant will keep: plugin key, version, parameters."""
     return current_snapshot(g.tenant)
@@ -37,6 +39,7 @@ def current_policy():
 @blp.route("", methods=["PUT"])
 @blp.arguments(PolicyChoiceSchema)
 @blp.response(200, PolicySnapshotSchema)
+@document_errors(blp, 403)
 def change_policy(body):
     """Choose the plugin and set its parameters (tenant admins). Applies to new incidents only."""
     if not g.actor.has_role("tenant_admin"):
@@ -50,6 +53,7 @@ def change_policy(body):
 
 @blp.route("/plugins")
 @blp.response(200)
+@document_errors(blp)
 def installed_plugins():
     """Every installed plugin with everything it declares (Chinese labels)."""
     return {"items": [plugin.describe() for plugin in all_plugins()]}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import jsonify
 from flask_smorest import Blueprint
 
+from yuqing.api.schemas import document_errors
 from yuqing.errors import NotFound
 from yuqing.reports.schemas import (
     AccountabilityArgs,
@@ -61,6 +62,7 @@ _FILE_DOC = {
 @blp.route("/incidents/<int:incident_id>/report.<any(pdf, html):fmt>")
 @blp.arguments(IncidentDocumentArgs, location="query", as_kwargs=True)
 @blp.doc(**_FILE_DOC)
+@document_errors(blp, 404)
 def incident_report(incident_id: int, fmt: str, **params):
     """《网上舆情》专报 of one incident: facts, grade, timeline, deadlines, statements."""
     return _respond("incident_report", {"incident_id": incident_id, **params}, fmt)
@@ -69,6 +71,7 @@ def incident_report(incident_id: int, fmt: str, **params):
 @blp.route("/incidents/<int:incident_id>/review.<any(pdf, html):fmt>")
 @blp.arguments(IncidentDocumentArgs, location="query", as_kwargs=True)
 @blp.doc(**_FILE_DOC)
+@document_errors(blp, 404)
 def incident_review(incident_id: int, fmt: str, **params):
     """总结评估报告 of one incident (feeds the case library)."""
     return _respond("review", {"incident_id": incident_id, **params}, fmt)
@@ -77,6 +80,7 @@ def incident_review(incident_id: int, fmt: str, **params):
 @blp.route("/digests/<int:digest_id>.<any(pdf, html):fmt>")
 @blp.arguments(DigestArgs, location="query", as_kwargs=True)
 @blp.doc(**_FILE_DOC)
+@document_errors(blp, 404)
 def digest(digest_id: int, fmt: str, **params):
     """One issue (期) of the daily digest or a scheduled briefing."""
     return _respond("digest", {"digest_id": digest_id, **params}, fmt)
@@ -85,6 +89,7 @@ def digest(digest_id: int, fmt: str, **params):
 @blp.route("/reports/statistics.<any(pdf, html):fmt>")
 @blp.arguments(StatisticsArgs, location="query", as_kwargs=True)
 @blp.doc(**_FILE_DOC)
+@document_errors(blp, 404)
 def statistics(fmt: str, **params):
     """Statistics of a week, month, quarter or year: by grade, category, unit; on-time rates."""
     return _respond("statistics", params, fmt)
@@ -93,6 +98,7 @@ def statistics(fmt: str, **params):
 @blp.route("/accountability/report.<any(pdf, html):fmt>")
 @blp.arguments(AccountabilityArgs, location="query", as_kwargs=True)
 @blp.doc(**_FILE_DOC)
+@document_errors(blp, 404)
 def accountability(fmt: str, **params):
     """问责记录 (PDF/A-3b with the cited audit events attached as audit-events.json).
 
@@ -104,6 +110,7 @@ def accountability(fmt: str, **params):
 
 @blp.route("/reports/jobs/<job_id>")
 @blp.response(200)
+@document_errors(blp, 404)
 def render_job(job_id: str):
     """State of a render job: queued, started, finished (with ``document_url``) or failed."""
     body = job_status(job_id, document_endpoint=_DOCUMENT_ENDPOINT)
@@ -114,6 +121,7 @@ def render_job(job_id: str):
 
 @blp.route("/reports/documents/<int:document_id>.pdf")
 @blp.doc(responses={"200": {"description": "The stored PDF"}})
+@document_errors(blp, 404)
 def stored_document(document_id: int):
     """A rendered document as stored (an export: recorded in the audit chain)."""
     return serve_stored(document_id)
