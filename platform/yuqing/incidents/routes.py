@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from marshmallow import ValidationError
 
 from yuqing.accounts.access import member_required
-from yuqing.api.errors import translate_message
-from yuqing.errors import Conflict, DomainError, NotFound, ValidationFailed
+from yuqing.errors import DomainError, NotFound, ValidationFailed
 from yuqing.extensions import db
 from yuqing.incidents import queries
+from yuqing.incidents.charts import metrics_chart
 from yuqing.incidents.forms import MEDIA_LEVEL_LABELS, PLATFORM_SUGGESTIONS, ReportForm
 from yuqing.incidents.lifecycle import STATEMENT_OPEN_STATES
 from yuqing.incidents.models import STATEMENT_KINDS, STATES
@@ -59,6 +57,7 @@ from yuqing.policy.operations import tenant_plugin
 from yuqing.signals.operations import check_may_create, ingest_signal, signal_data
 from yuqing.signals.schemas import SignalIn
 from yuqing.tenancy.operations import list_units
+from yuqing.web.feedback import error_summary, localized_message, translated_fields
 from yuqing.web.nav import register_nav
 
 bp = Blueprint("incidents", __name__)
@@ -172,106 +171,6 @@ def statement_kind_label(kind: str) -> str:
     return gettext(STATEMENT_KIND_LABELS.get(kind, (kind,))[0])
 
 
-def metrics_chart(
-    points: list[tuple[datetime, int, int]], width: int = 640, height: int = 220
-) -> Markup:
-    """Views (left axis) and comments (right axis) over time as inline SVG.
-
-    Drawn on the server: the page loads no chart library and fetches nothing. The two series
-    get their own axes because views usually outnumber comments a hundredfold.
-    """
-    left, right, top, bottom = 64, 64, 28, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
-    title = gettext("浏览量与评论数变化")
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="metrics-chart" viewBox="0 0 {width} '
-        f'{height}" width="100%" role="img" aria-label="{escape(title)}"><title>'
-        f"{escape(title)}</title>"
-    ]
-    if not points:
-        parts.append(
-            f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
-            f'class="muted">{escape(gettext("暂无指标数据"))}</text></svg>'
-        )
-        return Markup("".join(parts))
-    times = [p[0].timestamp() for p in points]
-    t0, t1 = min(times), max(times)
-    span = (t1 - t0) or 1.0
-
-    def x_of(t: float) -> float:
-        return left + (plot_w / 2 if t1 == t0 else (t - t0) / span * plot_w)
-
-    series = (
-        ("views", 1, "#0b57d0", gettext("浏览量"), left - 6, "end"),
-        ("comments", 2, "#e8590c", gettext("评论数"), left + plot_w + 6, "start"),
-    )
-    parts.append(
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
-        'stroke="#d0d7de"/>'
-    )
-    for key, index, color, label, axis_x, anchor in series:
-        peak = _nice_ceiling(max(p[index] for p in points))
-        for step in range(5):
-            value = peak * step / 4
-            y = top + plot_h - plot_h * step / 4
-            if key == "views":
-                parts.append(
-                    f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
-                    'stroke="#eaeef2"/>'
-                )
-            parts.append(
-                f'<text x="{axis_x}" y="{y + 4:.1f}" text-anchor="{anchor}" '
-                f'font-size="11" fill="{color}">{_short_number(value)}</text>'
-            )
-        coords = [
-            (x_of(t), top + plot_h - plot_h * (p[index] / peak))
-            for t, p in zip(times, points, strict=True)
-        ]
-        parts.append(
-            f'<polyline fill="none" stroke="{color}" stroke-width="2" points="'
-            + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-            + '"/>'
-        )
-        parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>' for x, y in coords)
-        legend_x = left + (0 if key == "views" else 110)
-        parts.append(
-            f'<rect x="{legend_x}" y="8" width="12" height="4" fill="{color}"/>'
-            f'<text x="{legend_x + 16}" y="14" font-size="12">{escape(label)}</text>'
-        )
-    for t in sorted({t0, t1}):
-        moment = next(p[0] for p in points if p[0].timestamp() == t)
-        anchor = "start" if t == t0 and t1 != t0 else ("end" if t1 != t0 else "middle")
-        parts.append(
-            f'<text x="{x_of(t):.1f}" y="{height - 14}" text-anchor="{anchor}" '
-            f'font-size="11" fill="#656d76">'
-            f"{escape(format_datetime(moment, 'MM-dd HH:mm'))}</text>"
-        )
-    parts.append("</svg>")
-    # Every text above is a number, a date or our own label, and went through escape().
-    return Markup("".join(parts))
-
-
-def _nice_ceiling(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for factor in (1, 2, 2.5, 5, 10):
-        if value <= factor * magnitude:
-            return float(factor * magnitude)
-    return float(10 * magnitude)
-
-
-def _short_number(value: float) -> str:
-    if str(get_locale()) == "en":
-        if value >= 1_000_000:
-            return f"{value / 1_000_000:g}M"
-        if value >= 1000:
-            return f"{value / 1000:g}k"
-    elif value >= 10000:
-        return f"{value / 10000:g}万"
-    return f"{value:g}"
-
-
 # --- shared plumbing ------------------------------------------------------------------------
 
 
@@ -281,14 +180,6 @@ def _incident_or_404(incident_id: int, *, for_update: bool = False):
         return get_incident(incident_id, for_update=for_update)
     except NotFound:
         abort(404)
-
-
-def _translated(messages):
-    if isinstance(messages, dict):
-        return {str(key): _translated(value) for key, value in messages.items()}
-    if isinstance(messages, list | tuple):
-        return [_translated(value) for value in messages]
-    return translate_message(str(messages))
 
 
 def _load(schema_cls, form) -> dict:
@@ -309,31 +200,6 @@ def _action_body(action: str, form) -> dict:
     return {name: form.get(name, "").strip() for name in names if form.get(name, "").strip()}
 
 
-def _error_message(exc: DomainError) -> str:
-    english = str(get_locale()) == "en"
-    message = exc.message_en if english else exc.message_zh
-    details = exc.details or {}
-    if isinstance(exc, Conflict) and "allowed_actions" in details:
-        comma = ", " if english else "、"
-        names = comma.join(action_label(a) for a in details["allowed_actions"]) or gettext("无")
-        message += " " + gettext("当前状态下可执行的操作：%(names)s。", names=names)
-    fields = _translated(details.get("fields") or {})
-    colon, semicolon = (": ", "; ") if english else ("：", "；")
-    lines = [
-        f"{FIELD_LABELS.get(name, name)}{colon}{semicolon.join(_flatten(msgs))}"
-        for name, msgs in fields.items()
-    ]
-    return " ".join([message, *lines])
-
-
-def _flatten(messages) -> list[str]:
-    if isinstance(messages, dict):
-        return [m for value in messages.values() for m in _flatten(value)]
-    if isinstance(messages, list):
-        return [m for value in messages for m in _flatten(value)]
-    return [str(messages)]
-
-
 def _refused(incident_id: int, exc: DomainError, form_name: str):
     """Show a refusal on the incident page with what was typed, under the error's status."""
     if isinstance(exc, PublishRefused):
@@ -341,13 +207,13 @@ def _refused(incident_id: int, exc: DomainError, form_name: str):
         db.session.commit()
     else:
         db.session.rollback()
-    flash(_error_message(exc), "error")
+    flash(error_summary(exc, field_labels=FIELD_LABELS, action_label=action_label), "error")
     incident = _incident_or_404(incident_id)
     context = _show_context(incident)
     context.update(
         failed_form=form_name,
         values=request.form,
-        errors=_translated((exc.details or {}).get("fields") or {}),
+        errors=translated_fields((exc.details or {}).get("fields") or {}),
     )
     return render_template("incidents/show.html", **context), exc.status
 
@@ -635,8 +501,8 @@ def new():
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            form.attach_errors(_translated((exc.details or {}).get("fields") or {}))
-            flash(exc.message_en if str(get_locale()) == "en" else exc.message_zh, "error")
+            form.attach_errors(translated_fields((exc.details or {}).get("fields") or {}))
+            flash(localized_message(exc), "error")
         else:
             flash(_ingest_message(result), "success")
             return redirect(url_for("incidents.show", incident_id=result.incident.id))

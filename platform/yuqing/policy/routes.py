@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from yuqing.accounts.access import member_required, roles_required
@@ -11,6 +11,7 @@ from yuqing.errors import DomainError
 from yuqing.extensions import db
 from yuqing.policy import all_plugins, get_plugin
 from yuqing.policy.operations import change_tenant_policy
+from yuqing.web.feedback import localized_message
 from yuqing.web.nav import register_nav
 
 bp = Blueprint("policy", __name__)
@@ -67,7 +68,7 @@ def edit():
         except DomainError as exc:
             db.session.rollback()
             field_errors = (exc.details or {}).get("fields", {})
-            flash(exc.message_en if str(get_locale()) == "en" else exc.message_zh, "error")
+            flash(localized_message(exc), "error")
             submitted = raw
     params = plugin.describe(current)["params"] if plugin else []
     # Show what the admin typed, not the stored value, so a mistake costs no retyping.

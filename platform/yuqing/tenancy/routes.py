@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -25,6 +25,7 @@ from yuqing.extensions import db
 from yuqing.tenancy.models import Tenant
 from yuqing.tenancy.operations import create_tenant, list_units, save_unit
 from yuqing.tenancy.scope import tenant_scope_disabled
+from yuqing.web.feedback import flash_error
 from yuqing.web.nav import register_nav
 
 bp = Blueprint("tenancy", __name__)
@@ -37,10 +38,7 @@ register_nav(_l("API 密钥"), "tenancy.api_keys", ADMIN, order=82)
 
 def _flash_error(exc: DomainError) -> None:
     db.session.rollback()
-    fields = exc.details.get("fields") if exc.details else None
-    detail = "；".join(f"{', '.join(m) if isinstance(m, list) else m}" for m in fields.values()) if fields else ""
-    message = exc.message_en if str(get_locale()) == "en" else exc.message_zh
-    flash(f"{message} {detail}".strip(), "error")
+    flash_error(exc)
 
 
 @bp.route("/t/<tenant_slug>/admin/units", methods=["GET", "POST"])
