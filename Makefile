@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := redis-server fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
 	poppler-utils qpdf chromium
 
-.PHONY: setup system-packages demo test test-sqlite test-postgres lint translations bench clean
+.PHONY: setup system-packages demo test lint translations bench clean
 
 setup: system-packages $(STAMP) translations
 
@@ -44,6 +44,7 @@ lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 bench: setup
+	$(BIN)/python bench/render_accountability_pipeline.py
 	$(BIN)/python bench/render_accountability.py
 
 clean:
