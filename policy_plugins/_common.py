@@ -1,6 +1,11 @@
-"""Pieces several built-in plans share: the digest's categories (§2e), 篇八's numeric grading
-(used by the school and the company plans, since 篇八 was itself copied from a company
-template) and the standard intake deadline.
+"""Pieces several built-in plans share: the digest's categories (§2e), the grades of the default
+numeric ladder, 篇八's numeric grading (used by the school and the company plans, since 篇八 was
+itself copied from a company template), and the rules that recur from plan to plan — the intake
+report, the golden-window reply, the upward report, the review, statement approval and the daily
+digest.
+
+Each factory takes what differs between plans (grade codes, limits, source, labels, actor) as
+arguments, so a plugin still reads as its plan: one call per rule, with the rule's source.
 """
 
 from __future__ import annotations
@@ -8,8 +13,9 @@ from __future__ import annotations
 import dataclasses
 
 from yuqing.policy.metrics import Metrics
-from yuqing.policy.rules import Category
-from yuqing.policy.tables import FIRST_TIME, DeadlineTable, for_grades
+from yuqing.policy.params import choice_param
+from yuqing.policy.rules import STATEMENT_KINDS, ApprovalRule, Category, Grade, ScheduleRule
+from yuqing.policy.tables import FIRST_TIME, GOLDEN_WINDOW, REVIEW_DUE, DeadlineTable, for_grades
 
 #: Digest §2e; each plugin picks the categories its plan treats and may narrow the handling.
 CATEGORIES = {
@@ -114,6 +120,25 @@ def pick(*codes: str, **handling: str) -> tuple[Category, ...]:
     return tuple(picked)
 
 
+# --- grades ----------------------------------------------------------------------------------
+
+
+def ladder_grades(
+    general: str, significant: str, major: str, extraordinary: str, *, major_zh: str = "重大"
+) -> tuple[Grade, ...]:
+    """The four grades of the default numeric ladder: 一般/较大/重大/特别重大 on S1–S4.
+
+    The arguments are the plan's own description of each grade (its source or criteria);
+    ``major_zh`` renames 重大 where the plan has its own word for it.
+    """
+    return (
+        Grade("general", "一般", "General", "S1", general),
+        Grade("significant", "较大", "Significant", "S2", significant),
+        Grade("major", major_zh, "Major", "S3", major),
+        Grade("extraordinary", "特别重大", "Extraordinary", "S4", extraordinary),
+    )
+
+
 # --- 篇八's numeric grading -----------------------------------------------------------------
 
 #: 「…有可能演变为突发、公共、食品、卫生、自然灾害、生产质量、安全保密等方面…」 (篇八 特别重大).
@@ -144,6 +169,29 @@ def pian8_severity(m: Metrics, exactly_5_sites: str) -> str:
     return "S1"
 
 
+def exactly_5_sites_param():
+    """The tenant's reading of exactly five mainstream sites (see :func:`pian8_severity`)."""
+    return choice_param(
+        "extraordinary",
+        {"extraordinary": "特别重大", "major": "重大"},
+        label_zh="恰好 5 家主流网站报道时的等级",
+        source="篇八（「5家以下」与「5家以上」在 5 家处重叠）；default 特别重大",
+    )
+
+
+# --- rules that recur from plan to plan -----------------------------------------------------
+
+
+def _limits_at(grades, limits: dict) -> dict:
+    """``limits`` (grade code → limit) completed with ``None`` for every other grade, in the
+    plan's grade order, so the table still names every grade."""
+    codes = [g.code for g in grades]
+    unknown = sorted(set(limits) - set(codes))
+    if unknown:
+        raise ValueError(f"not grades of this plan: {unknown}")
+    return {code: limits.get(code) for code in codes}
+
+
 def report_table(grades, source: str, label_zh: str = "发现舆情后报送办公室") -> DeadlineTable:
     """「第一时间」 intake report, monitor → office, from discovery (digest D07)."""
     return DeadlineTable(
@@ -154,4 +202,95 @@ def report_table(grades, source: str, label_zh: str = "发现舆情后报送办�
         label_en="Monitor reports the item to the office",
         source=source,
         limits=for_grades(grades, default=FIRST_TIME),
+    )
+
+
+def golden_window_table(
+    grades,
+    *,
+    source: str,
+    actor_role: str = "spokesperson",
+    label_zh: str = "首次回应",
+    label_en: str = "First response",
+) -> DeadlineTable:
+    """First response (holding reply) within the golden window, from discovery, at every grade."""
+    return DeadlineTable(
+        stage="holding_reply",
+        anchor="discovered_at",
+        actor_role=actor_role,
+        label_zh=label_zh,
+        label_en=label_en,
+        source=source,
+        limits=for_grades(grades, default=GOLDEN_WINDOW),
+    )
+
+
+def notify_up_table(
+    grades,
+    limits: dict,
+    *,
+    source: str,
+    label_zh: str,
+    label_en: str,
+    actor_role: str = "office",
+    anchor: str = "discovered_at",
+) -> DeadlineTable:
+    """Upward report (上报): ``limits`` names the grades that must be reported, and by when;
+    the other grades have no limit."""
+    return DeadlineTable(
+        stage="notify_up",
+        anchor=anchor,
+        actor_role=actor_role,
+        label_zh=label_zh,
+        label_en=label_en,
+        source=source,
+        limits=_limits_at(grades, limits),
+    )
+
+
+def review_table(
+    grades,
+    reviewed: tuple[str, ...],
+    *,
+    source: str,
+    actor_role: str = "office",
+    label_zh: str = "重大以上舆情总结评估",
+    label_en: str = "Review after a major item",
+) -> DeadlineTable:
+    """Written review (总结评估) within ``REVIEW_DUE`` working days after the item subsides, for
+    the ``reviewed`` grade codes; the other grades have no review deadline."""
+    return DeadlineTable(
+        stage="review",
+        anchor="subsided_at",
+        actor_role=actor_role,
+        label_zh=label_zh,
+        label_en=label_en,
+        source=source,
+        limits=_limits_at(grades, dict.fromkeys(reviewed, REVIEW_DUE)),
+    )
+
+
+def approve_statements(
+    grades: tuple[str, ...], approvers: tuple[str, ...], source: str
+) -> ApprovalRule:
+    """Every kind of statement (holding reply, reply, press release) at ``grades`` needs the
+    approval of every role in ``approvers``."""
+    return ApprovalRule(grades, STATEMENT_KINDS, approvers, source)
+
+
+def daily_digest(
+    recipients: tuple[str, ...],
+    *,
+    source: str,
+    label_zh: str = "每日舆情汇总",
+    label_en: str = "Daily digest",
+) -> ScheduleRule:
+    """The daily digest at the tenant's ``digest_time``."""
+    return ScheduleRule(
+        key="daily_digest",
+        when="daily@{digest_time}",
+        recipients=recipients,
+        label_zh=label_zh,
+        label_en=label_en,
+        source=source,
     )

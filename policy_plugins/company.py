@@ -7,17 +7,21 @@ Built from 篇八 (its grading text was written for a 「公司」 and copied in
 
 from __future__ import annotations
 
-from policy_plugins._common import pian8_severity, pick, report_table
+from policy_plugins._common import (
+    approve_statements,
+    daily_digest,
+    exactly_5_sites_param,
+    golden_window_table,
+    notify_up_table,
+    pian8_severity,
+    pick,
+    report_table,
+    review_table,
+)
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, choice_param
-from yuqing.policy.rules import ApprovalRule, Grade, Role, ScheduleRule
-from yuqing.policy.tables import (
-    GOLDEN_WINDOW,
-    IMMEDIATE,
-    REVIEW_DUE,
-    DeadlineTable,
-    hours,
-)
+from yuqing.policy.rules import Grade, Role, ScheduleRule
+from yuqing.policy.tables import IMMEDIATE, DeadlineTable, hours
 
 GRADES = (
     Grade(
@@ -47,12 +51,7 @@ GENERAL, MAJOR, EXTRAORDINARY = (g.code for g in GRADES)
 
 
 class CompanyParams(BaseParamsSchema):
-    exactly_5_sites_grade = choice_param(
-        "extraordinary",
-        {"extraordinary": "特别重大", "major": "重大"},
-        label_zh="恰好 5 家主流网站报道时的等级",
-        source="篇八（「5家以下」与「5家以上」在 5 家处重叠）；default 特别重大",
-    )
+    exactly_5_sites_grade = exactly_5_sites_param()
     #: 篇十五 asks for the December form and annual progress 「12月11日前」 and the annual
     #: report on 「12月20日」: the seed contradicts itself, the tenant picks.
     annual_report_date = choice_param(
@@ -95,15 +94,9 @@ class CompanyPolicy(PolicyPlugin):
         C3="越过法律界限的行为报公安机关依法处置（篇十五）。",
     )
     approval_rules = (
-        ApprovalRule(
-            (GENERAL,),
-            ("holding_reply", "reply", "press_release"),
-            ("office",),
-            "篇十五（信息发布审核制度）",
-        ),
-        ApprovalRule(
+        approve_statements((GENERAL,), ("office",), "篇十五（信息发布审核制度）"),
+        approve_statements(
             (MAJOR, EXTRAORDINARY),
-            ("holding_reply", "reply", "press_release"),
             ("press_team",),
             "篇八（重大以上由新闻发布组、新闻发言人统一对外）",
         ),
@@ -128,32 +121,16 @@ class CompanyPolicy(PolicyPlugin):
             source="篇八 D29「1天内」（按 24 小时）",
             limits={GENERAL: hours(24), MAJOR: None, EXTRAORDINARY: None},
         ),
-        DeadlineTable(
-            stage="notify_up",
-            anchor="discovered_at",
-            actor_role="office",
+        notify_up_table(
+            GRADES,
+            {MAJOR: IMMEDIATE, EXTRAORDINARY: IMMEDIATE},
+            source="篇八「立刻」（默认 15 分钟）",
             label_zh="报告上级主管部门/集团公司",
             label_en="Report to the supervising authority or group company",
-            source="篇八「立刻」（默认 15 分钟）",
-            limits={GENERAL: None, MAJOR: IMMEDIATE, EXTRAORDINARY: IMMEDIATE},
         ),
-        DeadlineTable(
-            stage="holding_reply",
-            anchor="discovered_at",
-            actor_role="spokesperson",
-            label_zh="首次回应",
-            label_en="First response",
-            source="default（黄金时限，默认 4 小时）",
-            limits={GENERAL: GOLDEN_WINDOW, MAJOR: GOLDEN_WINDOW, EXTRAORDINARY: GOLDEN_WINDOW},
-        ),
-        DeadlineTable(
-            stage="review",
-            anchor="subsided_at",
-            actor_role="office",
-            label_zh="重大以上舆情总结评估",
-            label_en="Review after a major item",
-            source="篇八（总结评估）；时限 default 10 个工作日",
-            limits={GENERAL: None, MAJOR: REVIEW_DUE, EXTRAORDINARY: REVIEW_DUE},
+        golden_window_table(GRADES, source="default（黄金时限，默认 4 小时）"),
+        review_table(
+            GRADES, (MAJOR, EXTRAORDINARY), source="篇八（总结评估）；时限 default 10 个工作日"
         ),
     )
     escalation_steps = ("office", "leader", "group_company")
@@ -175,14 +152,7 @@ class CompanyPolicy(PolicyPlugin):
             label_en="Annual risk-handling progress report",
             source="篇十五 D41/D42（日期为参数）",
         ),
-        ScheduleRule(
-            key="daily_digest",
-            when="daily@{digest_time}",
-            recipients=("office",),
-            label_zh="每日舆情汇总",
-            label_en="Daily digest",
-            source="default",
-        ),
+        daily_digest(("office",), source="default"),
     )
     escalation_flags = ("not_subsiding",)
     escalation_flags_source = "篇八「不能消除或还有扩大迹象」"

@@ -7,23 +7,27 @@ default borrowed from the urban-management (篇六) and school (篇八) plans.
 
 from __future__ import annotations
 
-from policy_plugins._common import pick, report_table
+from policy_plugins._common import (
+    approve_statements,
+    daily_digest,
+    golden_window_table,
+    ladder_grades,
+    notify_up_table,
+    pick,
+    report_table,
+    review_table,
+)
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.metrics import default_ladder_severity
 from yuqing.policy.params import BaseParamsSchema, int_param
-from yuqing.policy.rules import ApprovalRule, Grade, Role, ScheduleRule
-from yuqing.policy.tables import (
-    GOLDEN_WINDOW,
-    REVIEW_DUE,
-    DeadlineTable,
-    ParamHours,
-)
+from yuqing.policy.rules import Role
+from yuqing.policy.tables import ParamHours
 
-GRADES = (
-    Grade("general", "一般", "General", "S1", "default：默认数值阶梯（篇七未分级）。"),
-    Grade("significant", "较大", "Significant", "S2", "default；或涉及篇七所列风险因素。"),
-    Grade("major", "重大", "Major", "S3", "default：默认数值阶梯。"),
-    Grade("extraordinary", "特别重大", "Extraordinary", "S4", "default：默认数值阶梯。"),
+GRADES = ladder_grades(
+    general="default：默认数值阶梯（篇七未分级）。",
+    significant="default；或涉及篇七所列风险因素。",
+    major="default：默认数值阶梯。",
+    extraordinary="default：默认数值阶梯。",
 )
 GENERAL, SIGNIFICANT, MAJOR, EXTRAORDINARY = (g.code for g in GRADES)
 
@@ -97,65 +101,33 @@ class CourtPolicy(PolicyPlugin):
         "既不一概排斥网络舆论，也不被其左右（篇七）。",
     )
     approval_rules = (
-        ApprovalRule(
-            (GENERAL, SIGNIFICANT),
-            ("holding_reply", "reply", "press_release"),
-            ("spokesperson", "leader"),
-            "default（篇七 设立网络发言人）",
+        approve_statements(
+            (GENERAL, SIGNIFICANT), ("spokesperson", "leader"), "default（篇七 设立网络发言人）"
         ),
-        ApprovalRule(
-            (MAJOR, EXTRAORDINARY),
-            ("holding_reply", "reply", "press_release"),
-            ("president",),
-            "default",
-        ),
+        approve_statements((MAJOR, EXTRAORDINARY), ("president",), "default"),
     )
     deadline_tables = (
         report_table(GRADES, "default（篇七 专门机构、专门人员监测）；「第一时间」默认 30 分钟"),
-        DeadlineTable(
-            stage="holding_reply",
-            anchor="discovered_at",
-            actor_role="spokesperson",
+        golden_window_table(
+            GRADES,
+            source="default（黄金时限，默认 4 小时）",
             label_zh="网络发言人首次发声",
             label_en="Spokesperson's first statement",
-            source="default（黄金时限，默认 4 小时）",
-            limits={g.code: GOLDEN_WINDOW for g in GRADES},
         ),
-        DeadlineTable(
-            stage="notify_up",
-            anchor="discovered_at",
-            actor_role="office",
-            label_zh="报告院领导、院长/党组",
-            label_en="Report to the court's leadership",
-            source="default",
-            limits={
-                GENERAL: None,
-                SIGNIFICANT: None,
+        notify_up_table(
+            GRADES,
+            {
                 MAJOR: ParamHours("report_up_s3_hours"),
                 EXTRAORDINARY: ParamHours("report_up_s4_hours"),
             },
-        ),
-        DeadlineTable(
-            stage="review",
-            anchor="subsided_at",
-            actor_role="office",
-            label_zh="重大以上舆情总结评估",
-            label_en="Review after a major item",
             source="default",
-            limits={GENERAL: None, SIGNIFICANT: None, MAJOR: REVIEW_DUE, EXTRAORDINARY: REVIEW_DUE},
+            label_zh="报告院领导、院长/党组",
+            label_en="Report to the court's leadership",
         ),
+        review_table(GRADES, (MAJOR, EXTRAORDINARY), source="default"),
     )
     escalation_steps = ("office", "leader", "president")
-    schedule = (
-        ScheduleRule(
-            key="daily_digest",
-            when="daily@{digest_time}",
-            recipients=("office", "leader"),
-            label_zh="每日舆情汇总",
-            label_en="Daily digest",
-            source="default",
-        ),
-    )
+    schedule = (daily_digest(("office", "leader"), source="default"),)
 
     def classify(self, m, params):
         severity = default_ladder_severity(m)

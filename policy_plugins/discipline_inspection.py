@@ -8,18 +8,19 @@ third of four grades; in 篇四 it is the middle of three.
 
 from __future__ import annotations
 
-from policy_plugins._common import pick, report_table
+from policy_plugins._common import (
+    approve_statements,
+    daily_digest,
+    notify_up_table,
+    pick,
+    report_table,
+    review_table,
+)
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.metrics import default_ladder_severity
 from yuqing.policy.params import BaseParamsSchema, int_param
-from yuqing.policy.rules import SEVERITIES, ApprovalRule, Grade, Role, ScheduleRule
-from yuqing.policy.tables import (
-    FIRST_TIME,
-    REVIEW_DUE,
-    DeadlineTable,
-    ParamHours,
-    hours,
-)
+from yuqing.policy.rules import SEVERITIES, Grade, Role, ScheduleRule
+from yuqing.policy.tables import FIRST_TIME, DeadlineTable, ParamHours, hours
 
 GRADES = (
     Grade(
@@ -121,20 +122,12 @@ class DisciplineInspectionPolicy(PolicyPlugin):
         "downgrade": ("leader", "commission_secretary"),
     }
     approval_rules = (
-        ApprovalRule(
-            (BLUE, YELLOW), ("holding_reply", "reply", "press_release"), ("office",), "default"
+        approve_statements((BLUE, YELLOW), ("office",), "default"),
+        approve_statements(
+            (ORANGE,), ("commission_secretary",), "default（篇十三 橙色报纪委副书记、书记）"
         ),
-        ApprovalRule(
-            (ORANGE,),
-            ("holding_reply", "reply", "press_release"),
-            ("commission_secretary",),
-            "default（篇十三 橙色报纪委副书记、书记）",
-        ),
-        ApprovalRule(
-            (RED,),
-            ("holding_reply", "reply", "press_release"),
-            ("commission_secretary", "city_committee"),
-            "篇十三（红色报市委决定）",
+        approve_statements(
+            (RED,), ("commission_secretary", "city_committee"), "篇十三（红色报市委决定）"
         ),
     )
     deadline_tables = (
@@ -148,14 +141,13 @@ class DisciplineInspectionPolicy(PolicyPlugin):
             source="篇十四 D38（2 小时内发酵，参数）",
             limits={g.code: ParamHours("prepare_hours") for g in GRADES},
         ),
-        DeadlineTable(
-            stage="notify_up",
+        notify_up_table(
+            GRADES,
+            {YELLOW: FIRST_TIME, ORANGE: FIRST_TIME, RED: FIRST_TIME},
+            source="篇十三（分色报送）；时限「第一时间」默认 30 分钟",
             anchor="assessed_at",
-            actor_role="office",
             label_zh="按预警颜色报告：黄色报分管常委，橙色报纪委副书记、书记，红色报市委",
             label_en="Route by colour: yellow, orange and red go up",
-            source="篇十三（分色报送）；时限「第一时间」默认 30 分钟",
-            limits={BLUE: None, YELLOW: FIRST_TIME, ORANGE: FIRST_TIME, RED: FIRST_TIME},
         ),
         DeadlineTable(
             stage="holding_reply",
@@ -175,14 +167,12 @@ class DisciplineInspectionPolicy(PolicyPlugin):
             source="篇十三「网民诉求全回复」（参数，默认 24 小时）",
             limits={g.code: ParamHours("reply_all_hours") for g in GRADES},
         ),
-        DeadlineTable(
-            stage="review",
-            anchor="subsided_at",
-            actor_role="office",
+        review_table(
+            GRADES,
+            (ORANGE, RED),
+            source="default",
             label_zh="橙色以上舆情总结评估",
             label_en="Review after an orange or red item",
-            source="default",
-            limits={BLUE: None, YELLOW: None, ORANGE: REVIEW_DUE, RED: REVIEW_DUE},
         ),
     )
     escalation_steps = ("office", "deputy_head", "commission_secretary")
@@ -196,14 +186,7 @@ class DisciplineInspectionPolicy(PolicyPlugin):
             label_en="Quarterly joint meeting",
             source="篇十三 D37「每季度」",
         ),
-        ScheduleRule(
-            key="daily_digest",
-            when="daily@{digest_time}",
-            recipients=("office",),
-            label_zh="每日舆情汇总",
-            label_en="Daily digest",
-            source="default",
-        ),
+        daily_digest(("office",), source="default"),
     )
 
     def classify(self, m, params):

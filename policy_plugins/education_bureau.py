@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import dataclasses
 
-from policy_plugins._common import pick, report_table
+from policy_plugins._common import (
+    approve_statements,
+    golden_window_table,
+    ladder_grades,
+    notify_up_table,
+    pick,
+    report_table,
+    review_table,
+)
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, dates_param, text_param, when_param
-from yuqing.policy.rules import ApprovalRule, Grade, Role, ScheduleRule
-from yuqing.policy.tables import (
-    FIRST_TIME,
-    GOLDEN_WINDOW,
-    REVIEW_DUE,
-    DeadlineTable,
-)
+from yuqing.policy.rules import Role, ScheduleRule
+from yuqing.policy.tables import FIRST_TIME
 
-GRADES = (
-    Grade("general", "一般", "General", "S1", "default。"),
-    Grade("significant", "较大", "Significant", "S2", "default。"),
-    Grade("major", "涉教重大网络舆情", "Major", "S3", "19-E「涉教重大网络舆情」；判定 default。"),
-    Grade("extraordinary", "特别重大", "Extraordinary", "S4", "default。"),
+GRADES = ladder_grades(
+    general="default。",
+    significant="default。",
+    major="19-E「涉教重大网络舆情」；判定 default。",
+    extraordinary="default。",
+    major_zh="涉教重大网络舆情",
 )
 GENERAL, SIGNIFICANT, MAJOR, EXTRAORDINARY = (g.code for g in GRADES)
 
@@ -80,48 +84,20 @@ class EducationBureauPolicy(PolicyPlugin):
         "绝不能横眉冷对、盲目阻止（19-E）。",
     )
     approval_rules = (
-        ApprovalRule(
-            (GENERAL, SIGNIFICANT),
-            ("holding_reply", "reply", "press_release"),
-            ("office",),
-            "default（局宣传部门审定）",
-        ),
-        ApprovalRule(
-            (MAJOR, EXTRAORDINARY),
-            ("holding_reply", "reply", "press_release"),
-            ("office", "leader"),
-            "default",
-        ),
+        approve_statements((GENERAL, SIGNIFICANT), ("office",), "default（局宣传部门审定）"),
+        approve_statements((MAJOR, EXTRAORDINARY), ("office", "leader"), "default"),
     )
     deadline_tables = (
         report_table(GRADES, "19-E「第一时间」（默认 30 分钟）"),
-        DeadlineTable(
-            stage="notify_up",
-            anchor="discovered_at",
-            actor_role="office",
+        notify_up_table(
+            GRADES,
+            {MAJOR: FIRST_TIME, EXTRAORDINARY: FIRST_TIME},
+            source="19-E D57「第一时间」（默认 30 分钟）",
             label_zh="报告上级党组织",
             label_en="Report to the higher Party organisation",
-            source="19-E D57「第一时间」（默认 30 分钟）",
-            limits={GENERAL: None, SIGNIFICANT: None, MAJOR: FIRST_TIME, EXTRAORDINARY: FIRST_TIME},
         ),
-        DeadlineTable(
-            stage="holding_reply",
-            anchor="discovered_at",
-            actor_role="spokesperson",
-            label_zh="首次回应",
-            label_en="First response",
-            source="default（黄金时限，默认 4 小时）",
-            limits={g.code: GOLDEN_WINDOW for g in GRADES},
-        ),
-        DeadlineTable(
-            stage="review",
-            anchor="subsided_at",
-            actor_role="office",
-            label_zh="重大以上舆情总结评估",
-            label_en="Review after a major item",
-            source="default",
-            limits={GENERAL: None, SIGNIFICANT: None, MAJOR: REVIEW_DUE, EXTRAORDINARY: REVIEW_DUE},
-        ),
+        golden_window_table(GRADES, source="default（黄金时限，默认 4 小时）"),
+        review_table(GRADES, (MAJOR, EXTRAORDINARY), source="default"),
     )
     escalation_steps = ("office", "leader", "party_secretary")
     escalation_source = "19-E（党组织书记为第一责任人）"

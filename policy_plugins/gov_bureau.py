@@ -7,17 +7,17 @@ comes from 19-B (a 司法行政 bureau).
 
 from __future__ import annotations
 
-from policy_plugins._common import pick, report_table
+from policy_plugins._common import (
+    approve_statements,
+    notify_up_table,
+    pick,
+    report_table,
+    review_table,
+)
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, bool_param, int_param
-from yuqing.policy.rules import ApprovalRule, EndOfDay, Grade, Role, ScheduleRule
-from yuqing.policy.tables import (
-    REVIEW_DUE,
-    DeadlineTable,
-    ParamMinutes,
-    for_grades,
-    hours,
-)
+from yuqing.policy.rules import EndOfDay, Grade, Role, ScheduleRule
+from yuqing.policy.tables import DeadlineTable, ParamMinutes, for_grades, hours
 
 GRADES = (
     Grade(
@@ -95,46 +95,28 @@ class GovBureauPolicy(PolicyPlugin):
         "escalate": ("office", "leader", "principal_leader"),
     }
     approval_rules = (
-        ApprovalRule(
-            (MINOR,),
-            ("holding_reply", "reply", "press_release"),
-            ("unit_handler",),
-            "篇三（影响较小的由涉事部门在办公室指导下处置）",
+        approve_statements(
+            (MINOR,), ("unit_handler",), "篇三（影响较小的由涉事部门在办公室指导下处置）"
         ),
-        ApprovalRule(
-            (GENERAL,),
-            ("holding_reply", "reply", "press_release"),
-            ("county_head",),
-            "篇一（答复经各县（区）局负责人审定）",
-        ),
-        ApprovalRule(
-            (MAJOR,),
-            ("holding_reply", "reply", "press_release"),
-            ("leader",),
-            "default（篇三 由领导小组会同有关部门处置）",
-        ),
-        ApprovalRule(
+        approve_statements((GENERAL,), ("county_head",), "篇一（答复经各县（区）局负责人审定）"),
+        approve_statements((MAJOR,), ("leader",), "default（篇三 由领导小组会同有关部门处置）"),
+        approve_statements(
             (EXTRAORDINARY,),
-            ("holding_reply", "reply", "press_release"),
             ("principal_leader",),
             "篇三（组长提请局主要领导）；篇二十一（新闻处置建议预案报局主要领导批准）",
         ),
     )
     deadline_tables = (
         report_table(GRADES, "篇一 D05「逐级报告」；「第一时间」默认 30 分钟"),
-        DeadlineTable(
-            stage="notify_up",
-            anchor="discovered_at",
-            actor_role="office",
-            label_zh="逐级、双重报告分管领导和主要领导",
-            label_en="Report up the line to the supervising and principal leaders",
-            source="篇一 D05「应急管理规定时限」（参数，默认 60 分钟）",
-            limits={
-                MINOR: None,
-                GENERAL: None,
+        notify_up_table(
+            GRADES,
+            {
                 MAJOR: ParamMinutes("emergency_report_minutes"),
                 EXTRAORDINARY: ParamMinutes("emergency_report_minutes"),
             },
+            source="篇一 D05「应急管理规定时限」（参数，默认 60 分钟）",
+            label_zh="逐级、双重报告分管领导和主要领导",
+            label_en="Report up the line to the supervising and principal leaders",
         ),
         DeadlineTable(
             stage="holding_reply",
@@ -168,19 +150,13 @@ class GovBureauPolicy(PolicyPlugin):
             source="篇一 D04「办结之日内」",
             limits=for_grades(GRADES, default=EndOfDay()),
         ),
-        DeadlineTable(
-            stage="review",
-            anchor="subsided_at",
+        review_table(
+            GRADES,
+            (MAJOR, EXTRAORDINARY),
+            source="篇一、篇三（总结评估）；时限 default 10 个工作日",
             actor_role="unit_handler",
             label_zh="处置结束后向办公室提交书面总结报告",
             label_en="Written review to the office",
-            source="篇一、篇三（总结评估）；时限 default 10 个工作日",
-            limits={
-                MINOR: None,
-                GENERAL: None,
-                MAJOR: REVIEW_DUE,
-                EXTRAORDINARY: REVIEW_DUE,
-            },
         ),
     )
     escalation_steps = ("office", "leader", "principal_leader")

@@ -7,23 +7,27 @@ that the seed never gives.
 
 from __future__ import annotations
 
-from policy_plugins._common import pick, report_table
+from policy_plugins._common import (
+    approve_statements,
+    daily_digest,
+    golden_window_table,
+    ladder_grades,
+    notify_up_table,
+    pick,
+    report_table,
+    review_table,
+)
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.metrics import default_ladder_severity
 from yuqing.policy.params import BaseParamsSchema, bool_param, when_param
-from yuqing.policy.rules import ApprovalRule, Category, Grade, Role, ScheduleRule
-from yuqing.policy.tables import (
-    FIRST_TIME,
-    GOLDEN_WINDOW,
-    REVIEW_DUE,
-    DeadlineTable,
-)
+from yuqing.policy.rules import Category, Role, ScheduleRule
+from yuqing.policy.tables import FIRST_TIME
 
-GRADES = (
-    Grade("general", "一般", "General", "S1", "default（19-H「风险等级划分标准」未给出）。"),
-    Grade("significant", "较大", "Significant", "S2", "default。"),
-    Grade("major", "重大", "Major", "S3", "default；或涉及 19-H 所列风险点。"),
-    Grade("extraordinary", "特别重大", "Extraordinary", "S4", "default。"),
+GRADES = ladder_grades(
+    general="default（19-H「风险等级划分标准」未给出）。",
+    significant="default。",
+    major="default；或涉及 19-H 所列风险点。",
+    extraordinary="default。",
 )
 GENERAL, SIGNIFICANT, MAJOR, EXTRAORDINARY = (g.code for g in GRADES)
 
@@ -94,58 +98,26 @@ class HealthPolicy(PolicyPlugin):
     )
     approval_rules = (
         # 「三审三校」: three reviews before anything is published; all three must sign.
-        ApprovalRule(
-            (GENERAL, SIGNIFICANT),
-            ("holding_reply", "reply", "press_release"),
-            ("unit_handler", "office", "leader"),
-            "19-C「三审三校」",
+        approve_statements(
+            (GENERAL, SIGNIFICANT), ("unit_handler", "office", "leader"), "19-C「三审三校」"
         ),
-        ApprovalRule(
+        approve_statements(
             (MAJOR, EXTRAORDINARY),
-            ("holding_reply", "reply", "press_release"),
             ("unit_handler", "office", "leader", "commission"),
             "19-C「三审三校」；19-H 与上级主管部门协同处置（卫健委审定为 default）",
         ),
     )
     deadline_tables = (
         report_table(GRADES, "19-C「第一时间」（默认 30 分钟）", "相关科室第一时间介入并报院领导"),
-        DeadlineTable(
-            stage="notify_up",
-            anchor="discovered_at",
-            actor_role="office",
+        notify_up_table(
+            GRADES,
+            {MAJOR: FIRST_TIME, EXTRAORDINARY: FIRST_TIME},
+            source="19-H D57「第一时间」（默认 30 分钟）",
             label_zh="报告有关部门和上级党组织",
             label_en="Report to the commission and the higher Party organisation",
-            source="19-H D57「第一时间」（默认 30 分钟）",
-            limits={
-                GENERAL: None,
-                SIGNIFICANT: None,
-                MAJOR: FIRST_TIME,
-                EXTRAORDINARY: FIRST_TIME,
-            },
         ),
-        DeadlineTable(
-            stage="holding_reply",
-            anchor="discovered_at",
-            actor_role="spokesperson",
-            label_zh="首次回应",
-            label_en="First response",
-            source="default（黄金时限，默认 4 小时）",
-            limits={g.code: GOLDEN_WINDOW for g in GRADES},
-        ),
-        DeadlineTable(
-            stage="review",
-            anchor="subsided_at",
-            actor_role="office",
-            label_zh="重大以上舆情总结评估",
-            label_en="Review after a major item",
-            source="default",
-            limits={
-                GENERAL: None,
-                SIGNIFICANT: None,
-                MAJOR: REVIEW_DUE,
-                EXTRAORDINARY: REVIEW_DUE,
-            },
-        ),
+        golden_window_table(GRADES, source="default（黄金时限，默认 4 小时）"),
+        review_table(GRADES, (MAJOR, EXTRAORDINARY), source="default"),
     )
     escalation_steps = ("office", "leader", "commission")
     escalation_source = "19-C（相关科室、院领导）；19-H（上级主管部门）"
@@ -158,14 +130,7 @@ class HealthPolicy(PolicyPlugin):
             label_en="Periodic risk-control status",
             source="19-H「定期」（参数，默认每月）",
         ),
-        ScheduleRule(
-            key="daily_digest",
-            when="daily@{digest_time}",
-            recipients=("office",),
-            label_zh="每日舆情汇总",
-            label_en="Daily digest",
-            source="default",
-        ),
+        daily_digest(("office",), source="default"),
     )
     optional_schedule = {
         "risk_campaign": (

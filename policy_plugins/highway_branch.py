@@ -7,13 +7,19 @@ third of four grades in 篇六 — so grades are ordered and compared by canonic
 
 from __future__ import annotations
 
-from policy_plugins._common import pick, report_table
+from policy_plugins._common import (
+    approve_statements,
+    daily_digest,
+    notify_up_table,
+    pick,
+    report_table,
+    review_table,
+)
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, choice_param, int_param
-from yuqing.policy.rules import ApprovalRule, EndOfDay, Grade, Role, ScheduleRule
+from yuqing.policy.rules import ApprovalRule, EndOfDay, Grade, Role
 from yuqing.policy.tables import (
     FIRST_TIME,
-    REVIEW_DUE,
     DeadlineTable,
     ParamHours,
     ParamWorkingDays,
@@ -114,17 +120,11 @@ class HighwayBranchPolicy(PolicyPlugin):
         "track": ("office", "party_branch"),
     }
     approval_rules = (
-        ApprovalRule(
-            (LEVEL_1,),
-            ("holding_reply", "reply", "press_release"),
-            ("task_force",),
-            "篇四 第二十一条（一级新闻通稿由专班或局党委宣传部审定）",
+        approve_statements(
+            (LEVEL_1,), ("task_force",), "篇四 第二十一条（一级新闻通稿由专班或局党委宣传部审定）"
         ),
-        ApprovalRule(
-            (LEVEL_2,),
-            ("holding_reply", "reply", "press_release"),
-            ("office",),
-            "篇四 第二十一条（二级新闻通稿由领导小组办公室审定）",
+        approve_statements(
+            (LEVEL_2,), ("office",), "篇四 第二十一条（二级新闻通稿由领导小组办公室审定）"
         ),
         ApprovalRule(
             (LEVEL_3,),
@@ -146,41 +146,39 @@ class HighwayBranchPolicy(PolicyPlugin):
             limits={LEVEL_3: None, LEVEL_2: None, LEVEL_1: ParamHours("tier1_meeting_hours")},
         ),
         # Two express reports run from the same clock: both are due, neither replaces the other.
-        DeadlineTable(
-            stage="notify_up",
+        notify_up_table(
+            GRADES,
+            {LEVEL_1: minutes(30)},
+            source="篇四 D16「30分钟内」",
             anchor="occurred_at",
             actor_role="party_branch",
             label_zh="一级：手机快报报市局主要领导（由分局党总支报送）",
             label_en="Level 1: mobile express report to the city bureau's principal leaders",
-            source="篇四 D16「30分钟内」",
-            limits={LEVEL_3: None, LEVEL_2: None, LEVEL_1: minutes(30)},
         ),
-        DeadlineTable(
-            stage="notify_up",
+        notify_up_table(
+            GRADES,
+            {LEVEL_1: hours(1)},
+            source="篇四 D17「1小时内」",
             anchor="occurred_at",
             actor_role="party_branch",
             label_zh="一级：纸质快报送达市局主要领导（由分局党总支报送）",
             label_en="Level 1: paper express report delivered",
-            source="篇四 D17「1小时内」",
-            limits={LEVEL_3: None, LEVEL_2: None, LEVEL_1: hours(1)},
         ),
-        DeadlineTable(
-            stage="notify_up",
-            anchor="discovered_at",
+        notify_up_table(
+            GRADES,
+            {LEVEL_2: EndOfDay()},
+            source="篇四 D19「的同时」；当日报送为 default",
             actor_role="unit_handler",
             label_zh="二级：报分局领导并同时与玉溪公路局主管部门会商，报送《网上舆情》",
             label_en="Level 2: report to branch leaders and consult the supervising department",
-            source="篇四 D19「的同时」；当日报送为 default",
-            limits={LEVEL_3: None, LEVEL_2: EndOfDay(), LEVEL_1: None},
         ),
-        DeadlineTable(
-            stage="notify_up",
-            anchor="discovered_at",
+        notify_up_table(
+            GRADES,
+            {LEVEL_1: FIRST_TIME},
+            source="篇四 D18「第一时间」（默认 30 分钟）",
             actor_role="unit_handler",
             label_zh="一级：涉事部门报告分局党总支，由其报上级部门及市委、市政府主要领导",
             label_en="Level 1: involved department reports to the branch Party general branch",
-            source="篇四 D18「第一时间」（默认 30 分钟）",
-            limits={LEVEL_3: None, LEVEL_2: None, LEVEL_1: FIRST_TIME},
         ),
         DeadlineTable(
             stage="resolve",
@@ -195,26 +193,23 @@ class HighwayBranchPolicy(PolicyPlugin):
                 LEVEL_1: None,
             },
         ),
-        DeadlineTable(
-            stage="review",
-            anchor="subsided_at",
+        review_table(
+            GRADES,
+            (LEVEL_2, LEVEL_1),
+            source="篇四 D21（必须总结）；时限 default 10 个工作日",
             actor_role="unit_handler",
             label_zh="一、二级：总结报告，纳入案例库",
             label_en="Levels 1 and 2: written review into the case library",
-            source="篇四 D21（必须总结）；时限 default 10 个工作日",
-            limits={LEVEL_3: None, LEVEL_2: REVIEW_DUE, LEVEL_1: REVIEW_DUE},
         ),
     )
     escalation_steps = ("office", "leader", "party_branch")
     escalation_source = "篇四（第一责任人、分局党总支）"
     schedule = (
-        ScheduleRule(
-            key="daily_digest",
-            when="daily@{digest_time}",
-            recipients=("office", "leader"),
+        daily_digest(
+            ("office", "leader"),
+            source="default（篇四 每日监测）",
             label_zh="三级舆情每日汇总",
             label_en="Daily digest of level-3 items",
-            source="default（篇四 每日监测）",
         ),
     )
     #: 「因处置不当,导致发展态势进一步扩大」 → one level up (篇四).

@@ -6,13 +6,20 @@ Built from 篇八 (信丰县金盆山学校: the only numeric grading in the see
 
 from __future__ import annotations
 
-from policy_plugins._common import pian8_severity, pick, report_table
+from policy_plugins._common import (
+    approve_statements,
+    exactly_5_sites_param,
+    notify_up_table,
+    pian8_severity,
+    pick,
+    report_table,
+    review_table,
+)
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, choice_param, when_param
 from yuqing.policy.rules import ApprovalRule, Grade, Role, ScheduleRule
 from yuqing.policy.tables import (
     IMMEDIATE,
-    REVIEW_DUE,
     DeadlineTable,
     Limit,
     for_grades,
@@ -50,12 +57,7 @@ GENERAL, MAJOR, EXTRAORDINARY = (g.code for g in GRADES)
 
 class SchoolParams(BaseParamsSchema):
     #: 篇八's 「5家以下」 and 「5家以上」 both include five (digest §2j.2).
-    exactly_5_sites_grade = choice_param(
-        "extraordinary",
-        {"extraordinary": "特别重大", "major": "重大"},
-        label_zh="恰好 5 家主流网站报道时的等级",
-        source="篇八（「5家以下」与「5家以上」在 5 家处重叠）；default 特别重大",
-    )
+    exactly_5_sites_grade = exactly_5_sites_param()
     reply_approver = choice_param(
         "grade_leader",
         {"grade_leader": "抓级领导（篇十二）", "publicity_dept": "党委宣传部（篇十七）"},
@@ -113,9 +115,8 @@ class SchoolPolicy(PolicyPlugin):
     approval_rules = (
         ApprovalRule((GENERAL,), ("holding_reply", "reply"), ("grade_leader",), "篇十二"),
         ApprovalRule((GENERAL,), ("press_release",), ("leader",), "default"),
-        ApprovalRule(
+        approve_statements(
             (MAJOR, EXTRAORDINARY),
-            ("holding_reply", "reply", "press_release"),
             ("press_team",),
             "篇八（重大以上由新闻发布组、新闻发言人统一对外，县委宣传部指导）",
         ),
@@ -164,23 +165,19 @@ class SchoolPolicy(PolicyPlugin):
             source="篇八 D29「1天内」（按 24 小时）",
             limits={GENERAL: hours(24), MAJOR: None, EXTRAORDINARY: None},
         ),
-        DeadlineTable(
-            stage="notify_up",
-            anchor="discovered_at",
-            actor_role="office",
+        notify_up_table(
+            GRADES,
+            {MAJOR: IMMEDIATE, EXTRAORDINARY: IMMEDIATE},
+            source="篇八 D30「立刻」「立即」（默认 15 分钟）",
             label_zh="立即报告镇党委，由镇党委报县舆情应对领导小组",
             label_en="Report at once to the township Party committee and the county group",
-            source="篇八 D30「立刻」「立即」（默认 15 分钟）",
-            limits={GENERAL: None, MAJOR: IMMEDIATE, EXTRAORDINARY: IMMEDIATE},
         ),
-        DeadlineTable(
-            stage="review",
-            anchor="subsided_at",
-            actor_role="office",
+        review_table(
+            GRADES,
+            (MAJOR, EXTRAORDINARY),
+            source="篇八（总结评估）；时限 default 10 个工作日",
             label_zh="重大以上舆情消除后总结评估，修订工作机制",
             label_en="Review after a major item subsides",
-            source="篇八（总结评估）；时限 default 10 个工作日",
-            limits={GENERAL: None, MAJOR: REVIEW_DUE, EXTRAORDINARY: REVIEW_DUE},
         ),
     )
     escalation_steps = ("office", "leader", "party_branch")

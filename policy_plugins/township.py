@@ -7,7 +7,7 @@ template with petitions, 24 h duty and the 17:00 daily report; verification 一�
 
 from __future__ import annotations
 
-from policy_plugins._common import pick, report_table
+from policy_plugins._common import notify_up_table, pick, report_table
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, choice_param, int_param, when_param
 from yuqing.policy.rules import ApprovalRule, Grade, Role, ScheduleRule
@@ -165,18 +165,15 @@ class TownshipPolicy(PolicyPlugin):
             source="篇二 D09「半天内」（参数，默认 4 小时）",
             limits=for_grades(GRADES, default=ParamHours("verify_return_hours")),
         ),
-        DeadlineTable(
-            stage="notify_up",
-            anchor="discovered_at",
-            actor_role="office",
-            label_zh="通报责任单位并报县网信办",
-            label_en="Notify the responsible unit and the county CAC",
-            source="篇十八 D45「10分钟内」（重特大）",
-            limits={
-                GENERAL: None,
+        notify_up_table(
+            GRADES,
+            {
                 IMPORTANT: Limit(IMMEDIATE, "篇十八 D46「立即」（默认 15 分钟）"),
                 CRITICAL: minutes(10),
             },
+            source="篇十八 D45「10分钟内」（重特大）",
+            label_zh="通报责任单位并报县网信办",
+            label_en="Notify the responsible unit and the county CAC",
         ),
         DeadlineTable(
             stage="holding_reply",

@@ -8,50 +8,36 @@ not the top grade it is in 篇四.
 
 from __future__ import annotations
 
-from policy_plugins._common import pick, report_table
+from policy_plugins._common import (
+    approve_statements,
+    daily_digest,
+    golden_window_table,
+    ladder_grades,
+    notify_up_table,
+    pick,
+    report_table,
+    review_table,
+)
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, int_param
-from yuqing.policy.rules import ApprovalRule, Grade, Role, ScheduleRule
+from yuqing.policy.rules import Role
 from yuqing.policy.tables import (
-    GOLDEN_WINDOW,
     IMMEDIATE,
-    REVIEW_DUE,
     DeadlineTable,
     ParamHours,
     ParamMinutes,
+    for_grades,
 )
 
-GRADES = (
-    Grade(
-        "general",
-        "一般",
-        "General",
-        "S1",
-        "论坛、微博、维权网站上的询问、质疑、诉求；未有主流媒体（电视、报刊）介入报道，"
-        "评论量零星分布（篇六）。",
-    ),
-    Grade(
-        "significant",
-        "较大",
-        "Significant",
-        "S2",
-        "在不同网站出现且负面声音有所上升，发酵趋势明显（篇六）。",
-    ),
-    Grade(
-        "major",
-        "重大",
-        "Major",
-        "S3",
-        "有主流媒体（电视、报刊等）介入报道；或涉及重点领域、重要节点、重要事件、重要人物且"
-        "迅速发酵（篇六）。",
-    ),
-    Grade(
-        "extraordinary",
-        "特别重大",
-        "Extraordinary",
-        "S4",
-        "突发事件引起的、严重影响社会稳定、扰乱社会秩序的舆情，在县xx办统筹下处置（篇六）。",
-    ),
+# The default ladder's four grades and labels, with 篇六's own criteria.
+GRADES = ladder_grades(
+    general="论坛、微博、维权网站上的询问、质疑、诉求；未有主流媒体（电视、报刊）介入报道，"
+    "评论量零星分布（篇六）。",
+    significant="在不同网站出现且负面声音有所上升，发酵趋势明显（篇六）。",
+    major="有主流媒体（电视、报刊等）介入报道；或涉及重点领域、重要节点、重要事件、重要人物且"
+    "迅速发酵（篇六）。",
+    extraordinary="突发事件引起的、严重影响社会稳定、扰乱社会秩序的舆情，在县xx办统筹下处置"
+    "（篇六）。",
 )
 GENERAL, SIGNIFICANT, MAJOR, EXTRAORDINARY = (g.code for g in GRADES)
 
@@ -126,70 +112,41 @@ class UrbanManagementPolicy(PolicyPlugin):
         "函告须有记录。",
     )
     approval_rules = (
-        ApprovalRule(
-            (GENERAL,), ("holding_reply", "reply", "press_release"), ("unit_handler",), "default"
-        ),
-        ApprovalRule(
-            (SIGNIFICANT,),
-            ("holding_reply", "reply", "press_release"),
-            ("office_director",),
-            "default",
-        ),
-        ApprovalRule(
-            (MAJOR, EXTRAORDINARY),
-            ("holding_reply", "reply", "press_release"),
-            ("leader",),
-            "default（特别重大在县xx办统筹下处置，篇六）",
+        approve_statements((GENERAL,), ("unit_handler",), "default"),
+        approve_statements((SIGNIFICANT,), ("office_director",), "default"),
+        approve_statements(
+            (MAJOR, EXTRAORDINARY), ("leader",), "default（特别重大在县xx办统筹下处置，篇六）"
         ),
     )
     deadline_tables = (
         report_table(GRADES, "篇六「第一时间」（默认 30 分钟）"),
-        DeadlineTable(
-            stage="holding_reply",
-            anchor="discovered_at",
+        golden_window_table(
+            GRADES,
+            source="篇六 D22「黄金xx小时法则」（参数，默认 4 小时）",
             actor_role="unit_handler",
             label_zh="黄金时限内发出第一声音（跟帖回应）",
             label_en="First official voice within the golden window",
-            source="篇六 D22「黄金xx小时法则」（参数，默认 4 小时）",
-            limits={g.code: GOLDEN_WINDOW for g in GRADES},
         ),
-        DeadlineTable(
-            stage="notify_up",
-            anchor="discovered_at",
+        notify_up_table(
+            GRADES,
+            {EXTRAORDINARY: ParamMinutes("report_up_s4_prealert_minutes")},
+            source="default（§3.11 预报 0.5 小时）",
             actor_role="unit_handler",
             label_zh="电话预报党组、上级部门和县xx办",
             label_en="Phone pre-alert before the written report",
-            source="default（§3.11 预报 0.5 小时）",
-            limits={
-                GENERAL: None,
-                SIGNIFICANT: None,
-                MAJOR: None,
-                EXTRAORDINARY: ParamMinutes("report_up_s4_prealert_minutes"),
-            },
         ),
-        DeadlineTable(
-            stage="notify_up",
-            anchor="discovered_at",
-            actor_role="unit_handler",
-            label_zh="上报党组、上级部门和县xx办",
-            label_en="Report to the Party group, superiors and the county CAC",
-            source="篇六 D24/D25「务必x小时内上报」（参数）；较大和一般「酌情适时」，列入每日汇总",
-            limits={
-                GENERAL: None,
-                SIGNIFICANT: None,
+        notify_up_table(
+            GRADES,
+            {
                 MAJOR: ParamHours("report_up_s3_hours"),
                 EXTRAORDINARY: ParamHours("report_up_s4_hours"),
             },
+            source="篇六 D24/D25「务必x小时内上报」（参数）；较大和一般「酌情适时」，列入每日汇总",
+            actor_role="unit_handler",
+            label_zh="上报党组、上级部门和县xx办",
+            label_en="Report to the Party group, superiors and the county CAC",
         ),
-        DeadlineTable(
-            stage="review",
-            anchor="subsided_at",
-            actor_role="office",
-            label_zh="重大以上舆情总结评估",
-            label_en="Review after a major item",
-            source="default",
-            limits={GENERAL: None, SIGNIFICANT: None, MAJOR: REVIEW_DUE, EXTRAORDINARY: REVIEW_DUE},
-        ),
+        review_table(GRADES, (MAJOR, EXTRAORDINARY), source="default"),
         DeadlineTable(
             stage="dispatch",
             anchor="assessed_at",
@@ -197,19 +154,17 @@ class UrbanManagementPolicy(PolicyPlugin):
             label_zh="办公室研判后交涉事主体处置",
             label_en="Office dispatches to the involved subject",
             source="default（「立即」默认 15 分钟）",
-            limits={g.code: IMMEDIATE for g in GRADES},
+            limits=for_grades(GRADES, default=IMMEDIATE),
         ),
     )
     escalation_steps = ("office", "deputy_head", "leader")
     escalation_source = "篇六（组长、副组长）"
     schedule = (
-        ScheduleRule(
-            key="daily_digest",
-            when="daily@{digest_time}",
-            recipients=("office", "leader"),
+        daily_digest(
+            ("office", "leader"),
+            source="篇六 D26「酌情适时」→ default 每日 17:00 汇总",
             label_zh="较大、一般舆情每日汇总上报",
             label_en="Daily digest of significant and general items",
-            source="篇六 D26「酌情适时」→ default 每日 17:00 汇总",
         ),
     )
 

@@ -140,6 +140,8 @@ def _advance(incident, story: Story, actors: dict, category: str, unit: Unit) ->
         ("reported", lambda: ops.report_incident(incident, actor=actors["monitor"])),
         ("assessed", lambda: ops.assess_incident(
             incident, actor=actors["office"], category=category, unit=unit.code)),
+        ("assessed", lambda: ops.notify_up_incident(
+            incident, actor=actors["office"], recipients="县网信办、镇党委主要领导", channel="电话")),
         ("dispatched", lambda: ops.dispatch_incident(
             incident, actor=actors["office"], unit=unit.code,
             instructions="请于规定时限内核实情况并反馈。")),

@@ -15,14 +15,21 @@ by ``tests/conftest.py`` when it is missing or stale.)
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from markupsafe import escape
 
 import yuqing
 from tests.conftest import csrf_token_from, login
 from tests.factories import PASSWORD
+from yuqing.db_types import utcnow
+from yuqing.deadlines.digests import build_due_digests
+from yuqing.extensions import db
+from yuqing.tenancy.models import Tenant
+from yuqing.tenancy.scope import tenant_scope
 
 PO_PATH = Path(yuqing.__file__).parent / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -57,11 +64,16 @@ def test_translations_keep_their_placeholders(catalog):
 
 
 def test_labels_translated_when_drawn_are_in_the_catalog(catalog, app):
-    """State, action and response-type labels, field names and nav entries are looked up with
+    """State, action, response-type, stage, deadline-status, accountability, notification and
+    delivery labels, field names and nav entries are looked up with
     ``gettext(variable)``: extraction cannot see them, so check them against the catalog."""
+    from yuqing.deadlines.models import ACCOUNTABILITY_KINDS
+    from yuqing.deadlines.operations import STATUS_ZH
     from yuqing.incidents.operations import STATE_LABELS
     from yuqing.incidents.routes import FIELD_LABELS
-    from yuqing.policy.labels import ACTION_LABELS, STATEMENT_KIND_LABELS
+    from yuqing.notifications.models import NOTIFICATION_KINDS
+    from yuqing.notifications.routes import DELIVERY_STATUS_ZH
+    from yuqing.policy.labels import ACTION_LABELS, STAGE_LABELS, STATEMENT_KIND_LABELS
     from yuqing.web.nav import _entries
 
     msgids = {m.id for m in catalog if m.id}
@@ -71,6 +83,11 @@ def test_labels_translated_when_drawn_are_in_the_catalog(catalog, app):
             *STATE_LABELS.values(),
             *(zh for zh, _en in ACTION_LABELS.values()),
             *(zh for zh, _en in STATEMENT_KIND_LABELS.values()),
+            *(zh for zh, _en in STAGE_LABELS.values()),
+            *(zh for zh, _en in ACCOUNTABILITY_KINDS.values()),
+            *STATUS_ZH.values(),
+            *NOTIFICATION_KINDS.values(),
+            *DELIVERY_STATUS_ZH.values(),
             *(str(label) for label in FIELD_LABELS.values()),
             *(str(entry.label) for entry in _entries.values()),
         }
@@ -139,3 +156,104 @@ def test_member_pages_in_english_after_choosing_it(client, make):
     assert "某小区供暖不足" in listing  # data stays as entered
     assert "Reported" in listing and "已报送" not in listing
     assert "Status" in listing and "Involved unit" in listing
+
+
+def _without(html: str, data) -> str:
+    """``html`` without the data it shows (titles, names, plugin wording, generated text)."""
+    for value in sorted({str(v) for v in data if v}, key=len, reverse=True):
+        html = html.replace(str(escape(value)), "").replace(value, "")
+    return html
+
+
+def test_deadline_and_notification_pages_in_english(client, make):
+    """The dashboard's deadline panels, the accountability record and the inbox: English chrome
+    (durations and statuses included) around the data, which stays as entered."""
+    from yuqing.deadlines import operations as ops
+    from yuqing.deadlines.models import AccountabilityEntry, Deadline, Digest
+    from yuqing.incidents.models import Incident
+    from yuqing.notifications.models import Notification
+
+    tenant = make.tenant("anping-dl", name="安平镇人民政府", plugin="school")
+    unit = make.unit(tenant, "G7", "七年级组")
+    user = make.user(tenant, roles=["office", "tenant_admin"], name="王主任", unit=unit)
+    now = utcnow()
+    incident_id = make.deadline_incident(
+        tenant,
+        unit=unit,
+        title="某校食堂饭菜质量引发家长关注",
+        discovered_at=now - timedelta(hours=6),
+    )
+    fresh_id = make.deadline_incident(
+        tenant, unit=unit, title="某校门口交通拥堵", discovered_at=now
+    )
+    with tenant_scope(tenant.id):
+        ops.sync_deadlines(db.session.get(Incident, fresh_id), now=now)
+        incident = db.session.get(Incident, incident_id)
+        rows = {row.stage: row for row in ops.sync_deadlines(incident, now=now)}
+        ops.breach_deadline(rows["holding_reply"].id, now=now)
+        build_due_digests(db.session.get(Tenant, tenant.id), now=now)
+        db.session.commit()
+    make.report_digest(tenant)
+
+    assert login(client, user.email, PASSWORD).status_code == 302
+    home = client.get("/t/anping-dl/").get_data(as_text=True)
+    assert "已超时" in home and "即将到期" in home  # Chinese first
+    client.post("/lang/en", data={"csrf_token": csrf_token_from(home), "next": "/t/anping-dl/"})
+
+    with tenant_scope(tenant.id):
+        data = [tenant.name, user.name, unit.name, incident.grade_label]
+        data += [row.title for row in db.session.execute(db.select(Incident)).scalars()]
+        for row in db.session.execute(db.select(Deadline)).scalars():
+            data += [row.rule_source]
+        for digest in db.session.execute(db.select(Digest)).scalars():
+            data += [digest.label_zh, digest.rule_source]
+            data += [str(value) for item in digest.items for value in item.values()]
+        entries = db.session.execute(db.select(AccountabilityEntry)).scalars().all()
+        for entry in entries:
+            data += [entry.rule_source, entry.evidence, entry.created_by_name]
+        notes = (
+            db.session.execute(db.select(Notification).where(Notification.user_id == user.id))
+            .scalars()
+            .all()
+        )
+        for note in notes:
+            data += [note.title, *note.body.splitlines()]
+    assert entries and notes, "the breach should leave an entry and a notification"
+
+    home = client.get("/t/anping-dl/").get_data(as_text=True)
+    assert '<html lang="en">' in home
+    panels = _section(home, r'<div class="panels">.*</div>')
+    assert re.search(r"Overdue \(\d+\)", panels) and "Due soon" in panels and "Inbox" in panels
+    assert re.search(r"overdue by \d+ (hour|minute)", panels), panels
+    assert re.search(r"\d+ (hours?|minutes?|days?)( \d+ (hours?|minutes?))? left", panels)
+    deadline_panels = _section(panels, r'id="panel-overdue">.*id="panel-open"')
+    assert "剩余" not in deadline_panels and "已超时" not in deadline_panels
+    chrome = _without(_section(home, r"<main>.*</main>"), data)
+    assert not CJK.search(chrome), CJK.findall(chrome)
+
+    page = client.get(f"/t/anping-dl/incidents/{incident_id}").get_data(as_text=True)
+    table = _section(page, r'<section class="card deadlines".*?</section>')
+    assert "Holding reply" in table and "Overdue (overdue by" in table
+    assert "Acknowledge escalation" in table
+    chrome = _without(table, data)
+    assert not CJK.search(chrome), CJK.findall(chrome)
+
+    for path, words in (
+        ("/t/anping-dl/accountability", ("Accountability records", "Missed response")),
+        ("/t/anping-dl/inbox", ("Inbox", "Deadline overdue", "Mark as read")),
+    ):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        main = _section(page.get_data(as_text=True), r"<main>.*</main>")
+        for word in words:
+            assert word in main, (path, word)
+        chrome = _without(main, data)
+        assert not CJK.search(chrome), (path, CJK.findall(chrome))
+
+    # The API keeps its Chinese fields whatever the page language.
+    from yuqing.deadlines.operations import deadline_dict
+
+    with tenant_scope(tenant.id):
+        row = db.session.get(Deadline, rows["holding_reply"].id)
+        shown = deadline_dict(row, tenant, now)
+    assert shown["status_zh"] == "已超时" and shown["human_zh"].startswith("已超时 ")

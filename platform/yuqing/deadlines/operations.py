@@ -773,7 +773,9 @@ def human_duration_en(seconds: float) -> str:
     if days:
         return f"{unit(days, 'day')} {unit(hours, 'hour')}" if hours else unit(days, "day")
     if hours:
-        return f"{unit(hours, 'hour')} {unit(minutes, 'minute')}" if minutes else unit(hours, "hour")
+        return (
+            f"{unit(hours, 'hour')} {unit(minutes, 'minute')}" if minutes else unit(hours, "hour")
+        )
     if minutes:
         return unit(minutes, "minute")
     return "less than a minute"

@@ -29,6 +29,9 @@ STATEMENT_OPEN_STATES = (
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "report": (("detected",), "reported"),  # T2
     "assess": (("reported",), "assessed"),  # T3
+    # T4 上报: a milestone, not a state, because the plans demand it as early as discovery
+    # (篇十八: 10 minutes) and also after grading (篇四, 篇六); it may be repeated.
+    "notify_up": (ACTIVE_STATES, None),
     "dispatch": (("assessed",), "dispatched"),  # T5: 联系单
     "acknowledge": (("dispatched",), "verifying"),  # T6
     "verify": (("verifying",), "verified"),  # T6/T7: result returned

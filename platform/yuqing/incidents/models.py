@@ -81,6 +81,8 @@ class Incident(TenantScoped, db.Model):
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: First upward report (上报); later reports are in the audit chain.
+    notified_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: 办结: the matter was resolved (offline track end).

@@ -592,6 +592,12 @@ def _downgrade(incident, *, actor, data, at):
     return {"grade_change_id": change.id}
 
 
+def _notify_up(incident, *, actor, data, at):
+    # The first report meets the deadline; every report stays on the record.
+    if incident.notified_up_at is None:
+        incident.notified_up_at = at
+
+
 def _refer(incident, *, actor, data, at):
     incident.referred_at = at
     incident.referral_authority = data["authority"]
@@ -609,6 +615,7 @@ def _reopen(incident, *, actor, data, at):
 _HANDLERS = {
     "report": _report,
     "assess": _assess,
+    "notify_up": _notify_up,
     "dispatch": _dispatch,
     "acknowledge": _acknowledge,
     "verify": _verify,
@@ -679,6 +686,12 @@ def escalate_incident(incident, *, actor, reason):
 def downgrade_incident(incident, *, actor, grade, reason):
     return perform_action(
         incident, "downgrade", actor=actor, body={"grade": grade, "reason": reason}
+    )
+
+
+def notify_up_incident(incident, *, actor, recipients, channel=None):
+    return perform_action(
+        incident, "notify_up", actor=actor, body=_body(recipients=recipients, channel=channel)
     )
 
 

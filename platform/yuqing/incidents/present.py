@@ -57,6 +57,7 @@ def incident_data(incident: Incident, actor: Actor | None) -> dict:
         "occurred_at",
         "reported_at",
         "assessed_at",
+        "notified_up_at",
         "dispatched_at",
         "verified_at",
         "closed_at",

@@ -78,6 +78,8 @@ FIELD_LABELS = {
     "reason": _l("理由"),
     "grade": _l("目标等级"),
     "authority": _l("移交机关"),
+    "recipients": _l("报送对象"),
+    "channel": _l("报送方式"),
     "legal_basis": _l("法律依据"),
     "note": _l("备注"),
     "kind": _l("回应类型"),

@@ -27,6 +27,12 @@ class AssessBody(_ActionBody):
     summary = fields.String(validate=validate.Length(max=TEXT_MAX))
 
 
+class NotifyUpBody(_ActionBody):
+    #: To whom the report went (上级部门、县网信办、分局党总支 …) and how (电话、手机快报、纸质快报).
+    recipients = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    channel = fields.String(validate=validate.Length(max=100))
+
+
 class DispatchBody(_ActionBody):
     unit = fields.String(required=True, validate=validate.Length(min=1, max=64))
     instructions = fields.String(validate=validate.Length(max=TEXT_MAX))
@@ -65,6 +71,7 @@ class ReferBody(_ActionBody):
 ACTION_SCHEMAS = {
     "report": ReportBody,
     "assess": AssessBody,
+    "notify_up": NotifyUpBody,
     "dispatch": DispatchBody,
     "acknowledge": EmptyBody,
     "verify": VerifyBody,
@@ -95,6 +102,8 @@ class ActionDocSchema(Schema):
     lessons = fields.String(metadata={"description": "review"})
     reason = fields.String(metadata={"description": "escalate/downgrade/reopen"})
     grade = fields.String(metadata={"description": "downgrade: target grade code"})
+    recipients = fields.String(metadata={"description": "notify_up: to whom (上报对象)"})
+    channel = fields.String(metadata={"description": "notify_up: how (电话、快报 …)"})
     authority = fields.String(metadata={"description": "refer"})
     legal_basis = fields.String(metadata={"description": "refer"})
     note = fields.String()
@@ -191,6 +200,7 @@ class IncidentOut(Schema):
     occurred_at = fields.DateTime(allow_none=True)
     reported_at = fields.DateTime(allow_none=True)
     assessed_at = fields.DateTime(allow_none=True)
+    notified_up_at = fields.DateTime(allow_none=True)
     dispatched_at = fields.DateTime(allow_none=True)
     slip_received_at = fields.DateTime(allow_none=True)
     verified_at = fields.DateTime(allow_none=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from yuqing.accounts.access import member_required, roles_required
@@ -17,10 +19,10 @@ from yuqing.web.nav import register_nav
 bp = Blueprint("notifications", __name__)
 
 ADMIN = ("tenant_admin",)
-register_nav("收件箱", "notifications.inbox", None, order=5)
-register_nav("通知设置", "notifications.settings", None, order=90)
-register_nav("Webhook", "notifications.webhooks", ADMIN, order=83)
-register_nav("投递记录", "notifications.deliveries", ADMIN, order=84)
+register_nav(_l("收件箱"), "notifications.inbox", None, order=5)
+register_nav(_l("通知设置"), "notifications.settings", None, order=90)
+register_nav(_l("Webhook"), "notifications.webhooks", ADMIN, order=83)
+register_nav(_l("投递记录"), "notifications.deliveries", ADMIN, order=84)
 
 DELIVERY_STATUS_ZH = {
     "pending": "待发送",
@@ -31,12 +33,44 @@ DELIVERY_STATUS_ZH = {
     "failed": "失败",
 }
 
+#: The notification kinds (``models.NOTIFICATION_KINDS``) and the delivery states above stay
+#: plain Chinese (the webhooks and the API carry them) and are translated when a page is drawn;
+#: listed here so that extraction finds them. ``tests/web/test_i18n.py`` checks the catalog.
+_RENDER_TIME_MSGIDS = (
+    _l("期限预警"),
+    _l("期限超时"),
+    _l("逐级督办"),
+    _l("舆情简报"),
+    _l("问责认定"),
+    _l("投递失败"),
+    _l("待发送"),
+    _l("等待重试"),
+    _l("免打扰延后"),
+    _l("发送中"),
+    _l("已送达"),
+    _l("失败"),
+)
+
+
+@bp.app_template_global()
+def notification_kind_label(kind: str) -> str:
+    return gettext(NOTIFICATION_KINDS.get(kind, kind))
+
+
+@bp.app_template_global()
+def delivery_status_label(status: str) -> str:
+    return gettext(DELIVERY_STATUS_ZH.get(status, status))
+
 
 def _flash_error(exc: DomainError) -> None:
     db.session.rollback()
     fields = (exc.details or {}).get("fields") or {}
-    detail = "；".join(", ".join(m) if isinstance(m, list) else str(m) for m in fields.values())
-    flash(f"{exc.message_zh} {detail}".strip(), "error")
+    english = str(get_locale()) == "en"
+    detail = ("; " if english else "；").join(
+        ", ".join(m) if isinstance(m, list) else str(m) for m in fields.values()
+    )
+    message = exc.message_en if english else exc.message_zh
+    flash(f"{message} {detail}".strip(), "error")
 
 
 @bp.route("/t/<tenant_slug>/inbox")
@@ -80,12 +114,12 @@ def settings():
                 if value:
                     parse_hhmm(value)
         except ValueError:
-            flash("免打扰时段须为 HH:MM 格式，例如 22:00。", "error")
+            flash(gettext("免打扰时段须为 HH:MM 格式，例如 22:00。"), "error")
             return redirect(url_for("notifications.settings"))
         user.quiet_start, user.quiet_end = start, end
         ops.set_email_enabled(current_user.id, request.form.get("email_enabled") == "1")
         db.session.commit()
-        flash("通知设置已保存。", "success")
+        flash(gettext("通知设置已保存。"), "success")
         return redirect(url_for("notifications.settings"))
     pref = db.session.execute(
         db.select(ops.NotificationPreference).where(
@@ -113,7 +147,7 @@ def webhooks():
                 is_active=request.form.get("is_active") == "1",
             )
             db.session.commit()
-            flash("Webhook 已保存。", "success")
+            flash(gettext("Webhook 已保存。"), "success")
             return redirect(url_for("notifications.webhooks"))
         except DomainError as exc:
             _flash_error(exc)
@@ -152,7 +186,7 @@ def retry(delivery_id: int):
         abort(404)
     ops.retry_delivery(delivery)
     db.session.commit()
-    flash("已重新发送。", "success")
+    flash(gettext("已重新发送。"), "success")
     return redirect(url_for("notifications.deliveries"))
 
 

@@ -52,6 +52,9 @@ DEFAULT_ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "create": ("monitor", "office"),  # T1: monitors, 舆情管理员, referrals entered by the office
     "report": ("monitor", "office"),  # T2
     "assess": ("office", "leader"),  # T3: office grades; S3/S4 confirmed by the leading group
+    # T4: the express report upward (快报/上报); the plan's own reporters are added from its
+    # notify_up deadline tables (e.g. 篇四's 分局党总支).
+    "notify_up": ("office", "leader"),
     "dispatch": ("office",),  # T5: the office sends the 舆情联系单
     "acknowledge": ("unit_handler",),  # T6
     "verify": ("unit_handler",),  # T6/T7
@@ -239,6 +242,9 @@ class PolicyPlugin:
         if action == "approve_statement":
             for rule in self.approval_rules_for(params):
                 roles.update(rule.approver_roles)
+        if action == "notify_up":
+            # Whoever the plan makes answer for the upward report may also make it.
+            roles.update(t.actor_role for t in self.deadline_tables if t.stage == "notify_up")
         return frozenset(roles)
 
     # --- statements -------------------------------------------------------------------------

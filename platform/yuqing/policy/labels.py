@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "create": ("登记舆情", "create"),
     "report": ("报送", "report"),
     "assess": ("研判定级", "assess"),
+    "notify_up": ("上报", "notify up"),
     "dispatch": ("交办", "dispatch"),
     "acknowledge": ("签收联系单", "acknowledge"),
     "verify": ("反馈核实结果", "verify"),

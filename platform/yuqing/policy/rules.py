@@ -44,6 +44,7 @@ ACTIONS = (
     "create",
     "report",
     "assess",
+    "notify_up",
     "dispatch",
     "acknowledge",
     "verify",

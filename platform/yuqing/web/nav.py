@@ -51,7 +51,13 @@ def role_label(role: str) -> str:
         from yuqing.policy import get_plugin
 
         try:
-            return get_plugin(tenant.policy_key).role_label(role)
+            plugin = get_plugin(tenant.policy_key)
+            if str(get_locale()) == "en":
+                # The plan's own wording is Chinese; its English name is the role's label_en.
+                for declared in plugin.roles:
+                    if declared.key == role and declared.label_en:
+                        return declared.label_en
+            return plugin.role_label(role)
         except Exception:  # a label is cosmetic; never fail a page over it
             return role
     return role
