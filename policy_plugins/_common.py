@@ -145,6 +145,26 @@ def ladder_grades(
 PIAN8_TOPICS = frozenset({"突发", "公共", "食品", "卫生", "自然灾害", "生产质量", "安全保密"})
 
 
+def pian8_grades(general: str, extraordinary: str) -> tuple[Grade, ...]:
+    """篇八's three grades: 一般关注/重大/特别重大 on S1/S3/S4.
+
+    重大's criteria are 篇八's numbers in every plan built from it; ``general`` and
+    ``extraordinary`` are the plan's own wording of the other two grades.
+    """
+    return (
+        Grade("general", "一般关注", "General attention", "S1", general),
+        # 「重大」 here is the middle of three grades; in 篇四 the same word is the top grade.
+        Grade(
+            "major",
+            "重大",
+            "Major",
+            "S3",
+            "浏览 1000–2999，或评论 100–499，或被 5 家以下主流网站报道转发（篇八）。",
+        ),
+        Grade("extraordinary", "特别重大", "Extraordinary", "S4", extraordinary),
+    )
+
+
 def pian8_severity(m: Metrics, exactly_5_sites: str) -> str:
     """S4/S3/S1 by 篇八's thresholds; ``exactly_5_sites`` ("S3"/"S4") settles the overlap.
 

@@ -13,6 +13,7 @@ from policy_plugins._common import (
     exactly_5_sites_param,
     golden_window_table,
     notify_up_table,
+    pian8_grades,
     pian8_severity,
     pick,
     report_table,
@@ -20,32 +21,13 @@ from policy_plugins._common import (
 )
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, choice_param
-from yuqing.policy.rules import Grade, Role, ScheduleRule
+from yuqing.policy.rules import Role, ScheduleRule
 from yuqing.policy.tables import IMMEDIATE, DeadlineTable, hours
 
-GRADES = (
-    Grade(
-        "general",
-        "一般关注",
-        "General attention",
-        "S1",
-        "工作建议、问题反映、咨询质询、个人利益诉求（篇八）。",
-    ),
-    Grade(
-        "major",
-        "重大",
-        "Major",
-        "S3",
-        "浏览 1000–2999，或评论 100–499，或被 5 家以下主流网站报道转发（篇八）。",
-    ),
-    Grade(
-        "extraordinary",
-        "特别重大",
-        "Extraordinary",
-        "S4",
-        "浏览 3000 以上、评论 500 以上、被 5 家以上主流网站报道转发，或严重影响公司形象及社会稳定"
-        "（篇八）。",
-    ),
+GRADES = pian8_grades(
+    general="工作建议、问题反映、咨询质询、个人利益诉求（篇八）。",
+    extraordinary="浏览 3000 以上、评论 500 以上、被 5 家以上主流网站报道转发，或严重影响公司形象"
+    "及社会稳定（篇八）。",
 )
 GENERAL, MAJOR, EXTRAORDINARY = (g.code for g in GRADES)
 

@@ -10,6 +10,7 @@ from policy_plugins._common import (
     approve_statements,
     exactly_5_sites_param,
     notify_up_table,
+    pian8_grades,
     pian8_severity,
     pick,
     report_table,
@@ -17,7 +18,7 @@ from policy_plugins._common import (
 )
 from yuqing.policy.base import PolicyPlugin, canonical_roles
 from yuqing.policy.params import BaseParamsSchema, choice_param, when_param
-from yuqing.policy.rules import ApprovalRule, Grade, Role, ScheduleRule
+from yuqing.policy.rules import ApprovalRule, Role, ScheduleRule
 from yuqing.policy.tables import (
     IMMEDIATE,
     DeadlineTable,
@@ -26,31 +27,11 @@ from yuqing.policy.tables import (
     hours,
 )
 
-GRADES = (
-    Grade(
-        "general",
-        "一般关注",
-        "General attention",
-        "S1",
-        "工作建议、问题反映、咨询质询、个人利益诉求；浏览 1000 以下、评论 100 以下且无主流网站报道"
-        "（篇八，按补集）。",
-    ),
-    # 「重大」 here is the middle of three grades; in 篇四 the same word is the top grade.
-    Grade(
-        "major",
-        "重大",
-        "Major",
-        "S3",
-        "浏览 1000–2999，或评论 100–499，或被 5 家以下主流网站报道转发（篇八）。",
-    ),
-    Grade(
-        "extraordinary",
-        "特别重大",
-        "Extraordinary",
-        "S4",
-        "浏览 3000 以上，或评论 500 以上，或被 5 家以上主流网站报道转发；或达到重大标准且涉及"
-        "突发、公共、食品、卫生、自然灾害、生产质量、安全保密等方面（篇八）。",
-    ),
+GRADES = pian8_grades(
+    general="工作建议、问题反映、咨询质询、个人利益诉求；浏览 1000 以下、评论 100 以下且无主流网站"
+    "报道（篇八，按补集）。",
+    extraordinary="浏览 3000 以上，或评论 500 以上，或被 5 家以上主流网站报道转发；或达到重大标准"
+    "且涉及突发、公共、食品、卫生、自然灾害、生产质量、安全保密等方面（篇八）。",
 )
 GENERAL, MAJOR, EXTRAORDINARY = (g.code for g in GRADES)
 
