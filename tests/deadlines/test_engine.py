@@ -166,6 +166,10 @@ def test_breach_is_recorded_once_with_one_accountability_entry(school, make):
         assert entry.lateness_seconds == 1
         assert entry.rule_source.startswith("篇十二")
         assert entry.audit_event_ids
+        # The evidence reads in the tenant's own clock, as it will be printed for auditors.
+        due_local = entry.due_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+        assert f"应于 {due_local}" in entry.evidence and "北京时间" in entry.evidence
+        assert "+00:00" not in entry.evidence
         deadline = db.session.get(Deadline, deadline_id)
         assert deadline.breached_at == late and deadline.escalation_level == 1
         assert "overdue" in db.session.get(Incident, incident_id).priority_flags

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -642,6 +643,19 @@ def responsible_for(row: Deadline, incident) -> tuple[int | None, int | None]:
     return unit_id, user_id
 
 
+def _breach_evidence(row, *, met_at, now) -> str:
+    """The entry's evidence line, in the tenant's local time as people read it on paper."""
+    tenant = db.session.get(Tenant, row.tenant_id)
+    zone_name = "北京时间" if tenant.timezone in (None, "Asia/Shanghai") else tenant.timezone
+
+    def local(moment: datetime) -> str:
+        return _local_text(tenant, moment)
+
+    stage = STAGE_LABELS.get(row.stage, (row.stage,))[0]
+    outcome = f"实际于 {local(met_at)} 完成。" if met_at else f"至 {local(now)} 仍未完成。"
+    return f"「{row.label_zh}」（{stage}）应于 {local(row.due_at)}（{zone_name}）前完成，{outcome}"
+
+
 def _system_accountability_entry(row, incident, event, *, lateness, met_at, now):
     from yuqing.audit.operations import events_for
 
@@ -661,15 +675,7 @@ def _system_accountability_entry(row, incident, event, *, lateness, met_at, now)
         due_at=row.due_at,
         lateness_seconds=max(0, lateness),
         met_at=met_at,
-        evidence=(
-            f"「{row.label_zh}」（{STAGE_LABELS.get(row.stage, (row.stage,))[0]}）"
-            f"应于 {row.due_at.isoformat()} 前完成，"
-            + (
-                f"实际于 {met_at.isoformat()} 完成。"
-                if met_at
-                else f"至 {now.isoformat()} 仍未完成。"
-            )
-        ),
+        evidence=_breach_evidence(row, met_at=met_at, now=now),
         audit_event_ids=[*proof, event.id],
         created_by="system",
         created_by_name="系统",
@@ -782,8 +788,6 @@ def human_duration_en(seconds: float) -> str:
 
 
 def _local_text(tenant: Tenant, moment: datetime) -> str:
-    from zoneinfo import ZoneInfo
-
     return moment.astimezone(ZoneInfo(tenant.timezone or "Asia/Shanghai")).strftime(
         "%Y-%m-%d %H:%M"
     )
