@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 89f56e95a554
+Revision ID: bd70b9b061f6
 Revises: 
-Create Date: 2026-11-28 18:57:45.365586
+Create Date: 2026-11-28 19:14:37.453914
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import postgresql
 
-revision = '89f56e95a554'
+revision = 'bd70b9b061f6'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -285,6 +285,7 @@ def upgrade():
     sa.Column('occurred_at', yuqing.db_types.UTCDateTime(), nullable=True),
     sa.Column('reported_at', yuqing.db_types.UTCDateTime(), nullable=True),
     sa.Column('assessed_at', yuqing.db_types.UTCDateTime(), nullable=True),
+    sa.Column('notified_up_at', yuqing.db_types.UTCDateTime(), nullable=True),
     sa.Column('dispatched_at', yuqing.db_types.UTCDateTime(), nullable=True),
     sa.Column('verified_at', yuqing.db_types.UTCDateTime(), nullable=True),
     sa.Column('closed_at', yuqing.db_types.UTCDateTime(), nullable=True),
