@@ -52,9 +52,23 @@ def test_demo_serves_chinese_login_and_demo_logins_work(tmp_path):
         home = opener.open(f"http://127.0.0.1:{port}/login", data=form)
         assert home.geturl().endswith("/t/anping-town/")
         assert "安仁县安平镇人民政府" in home.read().decode()
+        # The demo agencies come with work in progress to look at.
+        incidents = opener.open(f"http://127.0.0.1:{port}/t/anping-town/incidents").read().decode()
+        assert "村道修了一半就停工" in incidents
+
+        # Stopped by a service manager, the demo takes its web, worker, cron and Redis along.
+        demo.send_signal(signal.SIGTERM)
+        demo.wait(timeout=30)
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0
+        assert not (tmp_path / "instance" / "redis.sock").exists() or _redis_gone(
+            tmp_path / "instance" / "redis.sock"
+        )
     finally:
-        os.killpg(demo.pid, signal.SIGINT)
-        try:
-            demo.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+        if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGKILL)
+
+
+def _redis_gone(socket_path) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        return probe.connect_ex(str(socket_path)) != 0

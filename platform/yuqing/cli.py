@@ -273,6 +273,9 @@ def demo(host, port, no_serve):
         return
     env = {**os.environ, "YUQING_INSTANCE_PATH": current_app.config["INSTANCE_PATH"],
            "YUQING_INSECURE_COOKIES": os.environ.get("YUQING_INSECURE_COOKIES", "1")}
+    # SIGTERM (a service manager, ``timeout``) must stop the children and the embedded Redis
+    # as Ctrl+C does, instead of leaving them running without a parent.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     base = [sys.executable, "-m", "yuqing.cli"]
     children = [
         subprocess.Popen([*base, "worker"], env=env),
@@ -284,7 +287,7 @@ def demo(host, port, no_serve):
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         for child in children:
