@@ -175,7 +175,13 @@ def test_unit_handler_acts_only_for_own_unit_or_below(client, make, town):
 
         v02 = db.session.execute(sa.select(Unit).filter_by(code="V02")).scalar_one()
     outsider = As(client, make.api_key(tenant, roles=["unit_handler"], name="v02", unit=v02))
-    assert outsider.act(iid, "acknowledge").status_code == 403
+    # Another village's handler does not even see the item: not in the list, not by id.
+    assert outsider.act(iid, "acknowledge").status_code == 404
+    assert outsider.get(f"/incidents/{iid}").status_code == 404
+    assert outsider.get(f"/incidents/{iid}/deadlines").status_code == 404
+    assert outsider.get("/incidents").get_json()["items"] == []
+    # The handler of the parent village sees what was sent to its group, and acts on it.
+    assert [i["id"] for i in who["unit_handler"].get("/incidents").get_json()["items"]] == [iid]
     assert who["unit_handler"].act(iid, "acknowledge").status_code == 200
 
 

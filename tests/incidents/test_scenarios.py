@@ -100,7 +100,8 @@ def test_township_pian2_first_post_to_archive(client, make):
     assert dispatched["state"] == "dispatched"
     slips = _ok(who["office"].get(f"/incidents/{iid}/slips"))
     sid = slips[0]["id"]
-    assert stranger.post(f"/incidents/{iid}/slips/{sid}/acknowledge").status_code == 403
+    # Another village's handler does not see this village's item at all.
+    assert stranger.post(f"/incidents/{iid}/slips/{sid}/acknowledge").status_code == 404
     slip = _ok(who["unit_handler"].post(f"/incidents/{iid}/slips/{sid}/acknowledge"))
     assert slip["received_at"] is not None
     after_ack = _ok(who["office"].get(f"/incidents/{iid}"))

@@ -233,18 +233,27 @@ def test_forms_without_csrf_token_are_refused(app, make, town):
 
 def test_unit_handler_acknowledges_and_answers_the_slip(app, make, town):
     tenant, village, people = town
-    incident_id = make.incident(tenant, state="assessed")
+    incident_id = make.incident(tenant, state="assessed", title="龙市村排水沟堵塞")
     walk(tenant, incident_id, ("dispatch", {"unit": "longshi"}))
     page_url = f"/t/anping/incidents/{incident_id}"
-    # A handler of another village sees no button, and is refused if they post anyway.
+    # A handler of another village does not see the item — not on the page, not in the list,
+    # not among the deadlines on their home page — and cannot act on it by its URL.
     other = client_for(app, people["other_handler"])
-    assert "签收联系单" not in other.get(page_url).get_data(as_text=True)
+    assert other.get(page_url).status_code == 404
+    assert "龙市村排水沟堵塞" not in other.get("/t/anping/").get_data(as_text=True)
+    assert "龙市村排水沟堵塞" in client_for(app, people["handler"]).get("/t/anping/").get_data(
+        as_text=True
+    )
+    assert f"/incidents/{incident_id}" not in other.get("/t/anping/incidents").get_data(
+        as_text=True
+    )
     with tenant_scope(tenant.id):
         slip_id = get_incident(incident_id).latest_slip.id
         db.session.rollback()
-    response = post_form(other, page_url, f"{page_url}/slips/{slip_id}/acknowledge", {})
-    assert response.status_code == 403
-    assert "只能处理交办给本单位的舆情" in response.get_data(as_text=True)
+    response = post_form(
+        other, "/t/anping/incidents", f"{page_url}/slips/{slip_id}/acknowledge", {}
+    )
+    assert response.status_code == 404
 
     handler = client_for(app, people["handler"])
     assert "签收联系单" in handler.get(page_url).get_data(as_text=True)

@@ -37,12 +37,9 @@ blueprints = [blp]
 
 
 def _incident_or_404(incident_id: int):
-    from yuqing.incidents.models import Incident
+    from yuqing.incidents.operations import get_visible_incident
 
-    incident = db.session.get(Incident, incident_id)
-    if incident is None:
-        raise NotFound("舆情事件不存在。", "No such incident.")
-    return incident
+    return get_visible_incident(incident_id, g.actor)
 
 
 @blp.route("/incidents/<int:incident_id>/deadlines")

@@ -851,15 +851,21 @@ def deadlines_for_incident(incident, *, now: datetime | None = None) -> list[dic
     return [deadline_dict(row, tenant, now) for row in rows]
 
 
-def upcoming_deadlines(*, now: datetime, roles=None, limit: int = 10) -> tuple[list, list]:
-    """(due next, overdue) open deadlines of the tenant in scope, for the dashboard."""
+def upcoming_deadlines(
+    *, now: datetime, roles=None, actor=None, limit: int = 10
+) -> tuple[list, list]:
+    """(due next, overdue) open deadlines of the tenant in scope that ``actor`` may see."""
     from yuqing.incidents.models import Incident
+    from yuqing.incidents.operations import visible_to
 
     query = (
         sa.select(Deadline, Incident.title)
         .join(Incident, Incident.id == Deadline.incident_id)
         .where(Deadline.met_at.is_(None))
     )
+    visible = visible_to(actor)
+    if visible is not None:
+        query = query.where(visible)
     if roles is not None:
         query = query.where(Deadline.actor_role.in_(list(roles)))
     upcoming = db.session.execute(

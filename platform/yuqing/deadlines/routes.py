@@ -327,12 +327,15 @@ def _dashboard_panel(tenant, actor):
 
     from yuqing.deadlines.operations import _local_text, human_duration_zh, upcoming_deadlines
     from yuqing.incidents.models import OPEN_STATES, Incident
+    from yuqing.incidents.operations import visible_to
     from yuqing.tenancy.models import Unit
 
     now = utcnow()
     # People who run the office or lead see every deadline; others see their own roles'.
     sees_all = actor.has_role("office", "leader", "tenant_admin", "auditor")
-    upcoming, overdue = upcoming_deadlines(now=now, roles=None if sees_all else actor.roles)
+    upcoming, overdue = upcoming_deadlines(
+        now=now, roles=None if sees_all else actor.roles, actor=actor
+    )
 
     def row(deadline, title):
         seconds = (deadline.due_at - now).total_seconds()
@@ -347,11 +350,15 @@ def _dashboard_panel(tenant, actor):
             "escalation_level": deadline.escalation_level,
         }
 
-    open_rows = db.session.execute(
+    open_query = (
         sa.select(Incident.grade_label, Incident.severity, Unit.name, sa.func.count())
         .outerjoin(Unit, Unit.id == Incident.unit_id)
         .where(Incident.state.in_(OPEN_STATES))
-        .group_by(Incident.grade_label, Incident.severity, Unit.name)
+    )
+    if (visible := visible_to(actor)) is not None:
+        open_query = open_query.where(visible)
+    open_rows = db.session.execute(
+        open_query.group_by(Incident.grade_label, Incident.severity, Unit.name)
         .order_by(Incident.severity.desc(), Unit.name)
     ).all()
     today = now.astimezone(ZoneInfo(tenant.timezone or "Asia/Shanghai")).date()

@@ -54,7 +54,7 @@ blueprints = [blp, cases_blp]
 
 
 def _incident(incident_id: int, *, for_update: bool = False):
-    return ops.get_incident(incident_id, for_update=for_update)
+    return ops.get_visible_incident(incident_id, g.actor, for_update=for_update)
 
 
 def _out(incident):
@@ -70,7 +70,7 @@ def _out(incident):
 @document_errors(blp, 422)
 def list_(args):
     """Incidents of the tenant, newest first. ``overdue`` is applied once deadlines exist."""
-    page = list_incidents(**args)
+    page = list_incidents(actor=g.actor, **args)
     return {
         "items": [_out(i) for i in page.items],
         "page": page.page,

@@ -70,6 +70,45 @@ def get_incident(incident_id: int, *, for_update: bool = False) -> Incident:
     return incident
 
 
+def sees_only_own_unit(actor: Actor | None) -> bool:
+    """A member who is only a unit's handler (涉事单位负责人/联络员) sees what was sent to
+    their unit, not every complaint about every other village or section of the tenant."""
+    return actor is not None and actor.roles == frozenset({"unit_handler"})
+
+
+def unit_subtree_ids(unit_id: int | None) -> set[int]:
+    if unit_id is None:
+        return set()
+    ids, frontier = {unit_id}, [unit_id]
+    while frontier:
+        children = db.session.execute(
+            sa.select(Unit.id).where(Unit.parent_id.in_(frontier))
+        ).scalars().all()
+        frontier = [child for child in children if child not in ids]
+        ids.update(frontier)
+    return ids
+
+
+def visible_to(actor: Actor | None):
+    """A WHERE clause limiting incidents to those ``actor`` may see, or ``None`` for all."""
+    if not sees_only_own_unit(actor):
+        return None
+    units = unit_subtree_ids(actor.unit_id)
+    sent_to_units = sa.select(DispatchSlip.incident_id).where(DispatchSlip.unit_id.in_(units))
+    return sa.or_(Incident.unit_id.in_(units), Incident.id.in_(sent_to_units))
+
+
+def get_visible_incident(incident_id: int, actor: Actor | None, *, for_update: bool = False):
+    """The incident as a person asks for it: one they may not see is simply not found."""
+    incident = get_incident(incident_id, for_update=for_update)
+    clause = visible_to(actor)
+    if clause is not None and not db.session.execute(
+        sa.select(sa.literal(True)).where(Incident.id == incident.id, clause)
+    ).first():
+        raise NotFound("舆情事件不存在。", "No such incident.")
+    return incident
+
+
 def get_slip(incident: Incident, slip_id: int) -> DispatchSlip:
     slip = db.session.execute(
         sa.select(DispatchSlip).where(

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from yuqing.audit.operations import events_for
 from yuqing.extensions import db
 from yuqing.incidents.models import Incident, Review, Statement
+from yuqing.incidents.operations import visible_to
 from yuqing.signals.fingerprint import similarity
 from yuqing.tenancy.models import Unit
 
@@ -60,6 +61,7 @@ SORTS = {
 
 def list_incidents(
     *,
+    actor=None,
     sort: str = "created_desc",
     state: str | None = None,
     grade: str | None = None,
@@ -71,6 +73,9 @@ def list_incidents(
     per_page: int = 20,
 ) -> IncidentPage:
     query = sa.select(Incident)
+    visible = visible_to(actor)
+    if visible is not None:
+        query = query.where(visible)
     if state:
         query = query.where(Incident.state == state)
     if grade:

@@ -34,9 +34,9 @@ from yuqing.incidents.operations import (
     answer_slip,
     approve_statement,
     create_statement,
-    get_incident,
     get_slip,
     get_statement,
+    get_visible_incident,
     may,
     perform_action,
     plugin_of,
@@ -177,9 +177,10 @@ def statement_kind_label(kind: str) -> str:
 
 
 def _incident_or_404(incident_id: int, *, for_update: bool = False):
-    # Another tenant's incident is simply not found: the scope filters it out.
+    # Another tenant's incident is simply not found: the scope filters it out; so is one of
+    # another unit, for a member who only handles their own unit's items.
     try:
-        return get_incident(incident_id, for_update=for_update)
+        return get_visible_incident(incident_id, g.actor, for_update=for_update)
     except NotFound:
         abort(404)
 
@@ -348,7 +349,7 @@ def index():
     except ValidationError:
         flash(gettext("筛选条件无效，已显示全部舆情。"), "error")
         filters = IncidentQuerySchema().load({})
-    result = queries.list_incidents(sort=sort, **filters)
+    result = queries.list_incidents(actor=g.actor, sort=sort, **filters)
     overdue_ids = queries.overdue_incident_ids() or set()
     plugin = tenant_plugin(g.tenant) if g.tenant.policy_key else None
     pages = max(1, -(-result.total // result.per_page))
