@@ -77,8 +77,10 @@ def create_app(config_overrides: dict | None = None, instance_path: Path | None 
     _register_blueprints(app)
 
     from yuqing.web.errors import register_error_handlers
+    from yuqing.web.security import register_security_headers
 
     register_error_handlers(app)
+    register_security_headers(app)
     return app
 
 

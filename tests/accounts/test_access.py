@@ -131,3 +131,12 @@ def test_missing_wrong_and_revoked_keys_get_401_json(client, make):
     revoked = client.get("/api/v1/me", headers={"Authorization": f"Bearer {key}"})
     assert revoked.status_code == 401
     assert "tenant" not in revoked.json
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
