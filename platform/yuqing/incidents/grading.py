@@ -9,6 +9,7 @@ grade never drops by itself (ARCHITECTURE §4).
 from __future__ import annotations
 
 from yuqing.policy.metrics import (
+    FLAG_KEYS,
     LEVELS_3,
     MEDIA_LEVELS,
     NEGATIVE_TRENDS,
@@ -26,19 +27,7 @@ ORDERED_ENUMS = {
     "spread_speed": LEVELS_3,
     "reach": LEVELS_3,
 }
-FLAGS = (
-    "traditional_media",
-    "key_subject",
-    "sudden_event",
-    "special_period",
-    "needs_gov_coordination",
-    "mishandled_spread",
-    "not_subsiding",
-    "hotspot",
-    "nationwide_attention",
-    "severe_social_impact",
-    "severe_image_impact",
-)
+FLAGS = FLAG_KEYS
 
 
 def validate_metrics(raw: dict | None) -> dict:

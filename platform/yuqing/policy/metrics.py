@@ -33,7 +33,8 @@ _INT_KEYS = (
     "mainstream_sites",
     "distinct_sites",
 )
-_BOOL_KEYS = (
+#: Yes/no grading inputs; the incident's effective metrics keep each one once it is true.
+FLAG_KEYS = (
     "traditional_media",
     "key_subject",
     "sudden_event",
@@ -131,7 +132,7 @@ def normalize_metrics(raw: dict | Metrics | None) -> Metrics:
     for key in _INT_KEYS:
         if raw.get(key) is not None:
             values[key] = _as_int(raw[key], key, errors)
-    for key in _BOOL_KEYS:
+    for key in FLAG_KEYS:
         if raw.get(key) is not None:
             values[key] = bool(raw[key])
     for key, allowed in _ENUM_KEYS.items():
