@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 rm -f migrations/versions/*.py
-YUQING_INSTANCE_PATH="$tmp" .venv/bin/yuqing db migrate -m "initial schema" >/dev/null
+YUQING_INSTANCE_PATH="$tmp" .venv/bin/yuqing db migrate -m "initial schema" --rev-id 0001 >/dev/null
 rm -rf "$tmp"
 ls migrations/versions

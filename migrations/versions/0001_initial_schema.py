@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bd70b9b061f6
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:14:37.453914
+Create Date: 2026-11-28 19:29:04.746367
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import postgresql
 
-revision = 'bd70b9b061f6'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
