@@ -7,6 +7,7 @@ are safe to run twice. ``tenant_job`` commits once at the end, like a route.
 from __future__ import annotations
 
 import functools
+import os
 from datetime import datetime
 
 import redis
@@ -45,25 +46,34 @@ def get_queue(name: str = "default", app: Flask | None = None) -> Queue:
     return Queue(name, connection=redis_connection(app), is_async=app.config["RQ_IS_ASYNC"])
 
 
+_pool_pid: int | None = None
+
+
+def _forget_inherited_connections() -> None:
+    """RQ runs each job in a forked child: database connections copied from the parent must
+    not be used by both processes, so the child starts with an empty pool (SQLAlchemy's
+    recipe for multiprocessing; ``close=False`` leaves the parent's sockets alone)."""
+    global _pool_pid
+    if _pool_pid != os.getpid():
+        db.engine.dispose(close=False)
+        _pool_pid = os.getpid()
+
+
 def _run(scope, func, args, kwargs):
-    app = _app()
-    pushed = None
-    if not has_app_context():
-        pushed = app.app_context()
-        pushed.push()
-    try:
-        with scope:
-            try:
-                result = func(*args, **kwargs)
-                db.session.commit()
-                return result
-            except BaseException:
-                db.session.rollback()
-                raise
-    finally:
-        if pushed is not None:
+    # A fresh app context per job: its own database session, as a request has.
+    with _app().app_context():
+        _forget_inherited_connections()
+        try:
+            with scope:
+                try:
+                    result = func(*args, **kwargs)
+                    db.session.commit()
+                    return result
+                except BaseException:
+                    db.session.rollback()
+                    raise
+        finally:
             db.session.remove()
-            pushed.pop()
 
 
 def tenant_job(func):
