@@ -35,6 +35,7 @@ demo: setup
 # SQLite always; PostgreSQL too when YUQING_TEST_DATABASE_URL names a server.
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	env -u YUQING_TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$YUQING_TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL =="; $(BIN)/pytest -q; \

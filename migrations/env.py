@@ -19,9 +19,12 @@ target_metadata = db.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=current_app.config["YUQING_DATABASE_OWNER_URL"],
-                      target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(
+        url=current_app.config["YUQING_DATABASE_OWNER_URL"],
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -41,9 +44,7 @@ def run_migrations_online() -> None:
             context.run_migrations()
             # Policies follow the tables: every run re-applies them, so a new tenant-owned
             # table can never ship without its second wall.
-            app_role = application_role(
-                current_app.config["SQLALCHEMY_DATABASE_URI"], owner_url
-            )
+            app_role = application_role(current_app.config["SQLALCHEMY_DATABASE_URI"], owner_url)
             install_rls(connection, target_metadata, app_role)
     engine.dispose()
 

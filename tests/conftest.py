@@ -37,16 +37,20 @@ def _setup_postgres(admin_url: str) -> tuple[str, str, callable]:
     name = f"yuqing_test_{uuid.uuid4().hex[:8]}"
     with engine.connect() as conn:
         for role, extra in ((PG_OWNER, " CREATEDB"), (PG_APP, " NOBYPASSRLS")):
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname=:r"), {"r": role}).scalar()
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_roles WHERE rolname=:r"), {"r": role}
+            ).scalar()
             verb = "ALTER" if exists else "CREATE"
-            conn.execute(sa.text(
-                f"{verb} ROLE {role} LOGIN NOSUPERUSER{extra} PASSWORD '{PG_PASSWORD}'"))
+            conn.execute(
+                sa.text(f"{verb} ROLE {role} LOGIN NOSUPERUSER{extra} PASSWORD '{PG_PASSWORD}'")
+            )
         conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER {PG_OWNER}'))
     engine.dispose()
 
     def url_for(role: str) -> str:
         return admin.set(username=role, password=PG_PASSWORD, database=name).render_as_string(
-            hide_password=False)
+            hide_password=False
+        )
 
     def drop() -> None:
         engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
@@ -116,7 +120,9 @@ def compile_translations() -> list[Path]:
     import yuqing
 
     compiled = []
-    for po_path in sorted((Path(yuqing.__file__).parent / "translations").glob("*/LC_MESSAGES/*.po")):
+    for po_path in sorted(
+        (Path(yuqing.__file__).parent / "translations").glob("*/LC_MESSAGES/*.po")
+    ):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
@@ -140,19 +146,23 @@ def app(database_urls, redis_url, tmp_path_factory, compiled_translations):
     app_url, owner_url = database_urls
     instance = tmp_path_factory.mktemp("instance")
     # Child processes (RQ workers, the CLI) read the same settings from the environment.
-    os.environ.update({
-        "YUQING_DATABASE_URL": app_url,
-        "YUQING_DATABASE_OWNER_URL": owner_url,
-        "YUQING_REDIS_URL": redis_url,
-        "YUQING_SECRET_KEY": "test-secret",
-        "YUQING_INSTANCE_PATH": str(instance),
-    })
+    os.environ.update(
+        {
+            "YUQING_DATABASE_URL": app_url,
+            "YUQING_DATABASE_OWNER_URL": owner_url,
+            "YUQING_REDIS_URL": redis_url,
+            "YUQING_SECRET_KEY": "test-secret",
+            "YUQING_INSTANCE_PATH": str(instance),
+        }
+    )
     from yuqing.app import create_app
     from yuqing.extensions import db
     from yuqing.tenancy.rls import application_role, install_rls
 
-    app = create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False,
-                      "REMEMBER_COOKIE_SECURE": False}, instance_path=instance)
+    app = create_app(
+        {"TESTING": True, "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False},
+        instance_path=instance,
+    )
     owner_engine = sa.create_engine(owner_url)
     with owner_engine.begin() as conn:
         db.metadata.create_all(conn)
@@ -171,8 +181,11 @@ def _wipe_database(owner_url: str) -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # TRUNCATE is not subject to row-level security, so the owner can clear every tenant.
-            conn.execute(sa.text(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                sa.text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
         else:
             for table in tables:
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))

@@ -56,16 +56,20 @@ def _api_key(make, tenant):
 def _actor(tenant):
     from yuqing.accounts.actor import Actor
 
-    return Actor(tenant_id=tenant.id, roles=frozenset({"monitor", "office", "leader"}),
-                 name="隔离测试")
+    return Actor(
+        tenant_id=tenant.id, roles=frozenset({"monitor", "office", "leader"}), name="隔离测试"
+    )
 
 
 def _ingested(tenant):
     from yuqing.signals.operations import ingest_signal
 
     return ingest_signal(
-        actor=_actor(tenant), url=f"https://weibo.example.cn/{tenant.slug}/1", platform="微博",
-        title="隔离测试贴文", content=f"{tenant.slug} 的一条用于隔离测试的网帖内容",
+        actor=_actor(tenant),
+        url=f"https://weibo.example.cn/{tenant.slug}/1",
+        platform="微博",
+        title="隔离测试贴文",
+        content=f"{tenant.slug} 的一条用于隔离测试的网帖内容",
         metrics={"views": 10},
     )
 
@@ -78,8 +82,9 @@ def _assessed_incident(tenant):
     save_unit(code="ISO-U", name="隔离单位")
     category = _first_category(incident)
     perform_action(incident, "report", actor=_actor(tenant))
-    perform_action(incident, "assess", actor=_actor(tenant),
-                   body={"category": category, "unit": "ISO-U"})
+    perform_action(
+        incident, "assess", actor=_actor(tenant), body={"category": category, "unit": "ISO-U"}
+    )
     return incident
 
 
@@ -106,8 +111,9 @@ def _metric_snapshot(make, tenant):
     from yuqing.signals.models import MetricSnapshot
 
     incident = _ingested(tenant).incident
-    row = MetricSnapshot(tenant_id=tenant.id, incident_id=incident.id, metrics={"views": 1},
-                         effective={"views": 1})
+    row = MetricSnapshot(
+        tenant_id=tenant.id, incident_id=incident.id, metrics={"views": 1}, effective={"views": 1}
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -140,8 +146,12 @@ def _slip(make, tenant):
 def _statement(make, tenant):
     from yuqing.incidents.operations import create_statement
 
-    return create_statement(_assessed_incident(tenant), actor=_actor(tenant),
-                            kind="holding_reply", text="我们已关注，正在核实。")
+    return create_statement(
+        _assessed_incident(tenant),
+        actor=_actor(tenant),
+        kind="holding_reply",
+        text="我们已关注，正在核实。",
+    )
 
 
 @case("StatementVersion")
@@ -154,8 +164,14 @@ def _statement_approval(make, tenant):
     from yuqing.incidents.models import StatementApproval
 
     statement = _statement(make, tenant)
-    row = StatementApproval(tenant_id=tenant.id, statement_id=statement.id, version=1,
-                            role="office", approver_label="system", approver_name="隔离")
+    row = StatementApproval(
+        tenant_id=tenant.id,
+        statement_id=statement.id,
+        version=1,
+        role="office",
+        approver_label="system",
+        approver_name="隔离",
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -166,8 +182,13 @@ def _review(make, tenant):
     from yuqing.incidents.models import Review
 
     incident = _ingested(tenant).incident
-    row = Review(tenant_id=tenant.id, incident_id=incident.id, summary="隔离测试总结",
-                 author_label="system", author_name="隔离")
+    row = Review(
+        tenant_id=tenant.id,
+        incident_id=incident.id,
+        summary="隔离测试总结",
+        author_label="system",
+        author_name="隔离",
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -177,9 +198,17 @@ def _review(make, tenant):
 def _rendered_document(make, tenant):
     from yuqing.reports.models import RenderedDocument
 
-    row = RenderedDocument(tenant_id=tenant.id, kind="digest", params={"digest_id": 1},
-                           params_key="0" * 64, data_fingerprint="1" * 64,
-                           file_sha256="2" * 64, size=4, filename="iso.pdf", content=b"%PDF")
+    row = RenderedDocument(
+        tenant_id=tenant.id,
+        kind="digest",
+        params={"digest_id": 1},
+        params_key="0" * 64,
+        data_fingerprint="1" * 64,
+        file_sha256="2" * 64,
+        size=4,
+        filename="iso.pdf",
+        content=b"%PDF",
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -205,9 +234,14 @@ def _accountability_entry(make, tenant):
     from yuqing.deadlines.accountability import record_finding
 
     incident = _assessed_incident(tenant)
-    return record_finding(tenant=tenant, actor=_actor(tenant), kind="finding_concealment",
-                          incident_id=incident.id, unit_id=incident.unit_id,
-                          evidence="隔离测试证据")
+    return record_finding(
+        tenant=tenant,
+        actor=_actor(tenant),
+        kind="finding_concealment",
+        incident_id=incident.id,
+        unit_id=incident.unit_id,
+        evidence="隔离测试证据",
+    )
 
 
 @case("Digest")
@@ -216,9 +250,16 @@ def _digest(make, tenant):
 
     from yuqing.deadlines.models import Digest
 
-    row = Digest(tenant_id=tenant.id, schedule_key="daily", label_zh="每日汇总",
-                 schedule_when="daily@17:00", period_start=datetime(2026, 10, 11, 9, tzinfo=UTC),
-                 period_end=datetime(2026, 10, 12, 9, tzinfo=UTC), issue_no=1, items=[])
+    row = Digest(
+        tenant_id=tenant.id,
+        schedule_key="daily",
+        label_zh="每日汇总",
+        schedule_when="daily@17:00",
+        period_start=datetime(2026, 10, 11, 9, tzinfo=UTC),
+        period_end=datetime(2026, 10, 12, 9, tzinfo=UTC),
+        issue_no=1,
+        items=[],
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -247,8 +288,7 @@ def _notification(make, tenant):
 def _notification_channel(make, tenant):
     from yuqing.notifications.operations import save_channel
 
-    return save_channel(name="iso", url="https://hooks.example.cn/iso", format="json",
-                        secret="s")
+    return save_channel(name="iso", url="https://hooks.example.cn/iso", format="json", secret="s")
 
 
 @case("NotificationPreference")

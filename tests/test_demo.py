@@ -29,7 +29,10 @@ def test_demo_serves_chinese_login_and_demo_logins_work(tmp_path):
     env["YUQING_INSTANCE_PATH"] = str(tmp_path / "instance")
     demo = subprocess.Popen(
         [sys.executable, "-m", "yuqing.cli", "demo", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
     )
     try:
@@ -47,8 +50,9 @@ def test_demo_serves_chinese_login_and_demo_logins_work(tmp_path):
         page = opener.open(f"http://127.0.0.1:{port}/login").read().decode()
         assert "登录舆情处置平台" in page
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        form = urllib.parse.urlencode({"email": "office@anping.demo", "password": DEMO_PASSWORD,
-                                       "csrf_token": token}).encode()
+        form = urllib.parse.urlencode(
+            {"email": "office@anping.demo", "password": DEMO_PASSWORD, "csrf_token": token}
+        ).encode()
         home = opener.open(f"http://127.0.0.1:{port}/login", data=form)
         assert home.geturl().endswith("/t/anping-town/")
         assert "安仁县安平镇人民政府" in home.read().decode()

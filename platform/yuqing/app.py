@@ -44,7 +44,9 @@ def create_app(config_overrides: dict | None = None, instance_path: Path | None 
     instance_path = Path(instance_path or default_instance_path())
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=False)
     app.config.update(load_config(instance_path, **(config_overrides or {})))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     # WeasyPrint and fontTools narrate every rendering step at INFO.
     for noisy in ("weasyprint", "weasyprint.progress", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -29,8 +29,13 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False, load_dotenv=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+)
 def cli():
     """Yuqing（舆情）: 网络舆情处置平台。"""
 
@@ -149,15 +154,17 @@ def users_create(slug, email, name, roles, unit_code, platform_admin):
         with tenant_scope_disabled():
             user = find_user(email)
             if user is None:
-                user = create_user(email=email, name=name, password=password,
-                                   platform_admin=platform_admin)
+                user = create_user(
+                    email=email, name=name, password=password, platform_admin=platform_admin
+                )
             else:
                 set_password(user, password)
                 user.is_platform_admin = user.is_platform_admin or platform_admin
         if tenant is not None:
             with tenant_scope(tenant.id):
-                add_membership(tenant=tenant, user=user, roles=list(roles),
-                               unit=unit_by_code(unit_code))
+                add_membership(
+                    tenant=tenant, user=user, roles=list(roles), unit=unit_by_code(unit_code)
+                )
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -221,10 +228,21 @@ def apikeys_revoke(slug, name):
 def web(host, port, workers):
     """启动 Web 服务（gunicorn）。"""
     _start_embedded_redis()
-    os.execvp(sys.executable, [
-        sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-        "--access-logfile", "-", "yuqing.wsgi:app",
-    ])
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "yuqing.wsgi:app",
+        ],
+    )
 
 
 @cli.command("worker")
@@ -271,8 +289,11 @@ def demo(host, port, no_serve):
     if no_serve:
         _print_logins(host, port, logins)
         return
-    env = {**os.environ, "YUQING_INSTANCE_PATH": current_app.config["INSTANCE_PATH"],
-           "YUQING_INSECURE_COOKIES": os.environ.get("YUQING_INSECURE_COOKIES", "1")}
+    env = {
+        **os.environ,
+        "YUQING_INSTANCE_PATH": current_app.config["INSTANCE_PATH"],
+        "YUQING_INSECURE_COOKIES": os.environ.get("YUQING_INSECURE_COOKIES", "1"),
+    }
     # SIGTERM (a service manager, ``timeout``) must stop the children and the embedded Redis
     # as Ctrl+C does, instead of leaving them running without a parent.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -34,7 +34,9 @@ def embedded_redis_socket(instance_path: Path) -> Path:
 
 def load_config(instance_path: Path | None = None, **overrides) -> dict:
     instance_path = instance_path or default_instance_path()
-    database_url = os.environ.get("YUQING_DATABASE_URL") or f"sqlite:///{instance_path / 'yuqing.db'}"
+    database_url = (
+        os.environ.get("YUQING_DATABASE_URL") or f"sqlite:///{instance_path / 'yuqing.db'}"
+    )
     redis_url = os.environ.get("YUQING_REDIS_URL") or (
         f"unix://{embedded_redis_socket(instance_path)}"
     )

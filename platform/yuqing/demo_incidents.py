@@ -110,7 +110,9 @@ def seed_demo_incidents(tenant: Tenant) -> int:
             return 0
         actors = _actors(tenant)
         handler = actors.get("unit_handler")
-        handler_unit = db.session.get(Unit, handler.unit_id) if handler and handler.unit_id else None
+        handler_unit = (
+            db.session.get(Unit, handler.unit_id) if handler and handler.unit_id else None
+        )
         monitor, office = actors.get("monitor"), actors.get("office")
         if monitor is None or office is None or handler_unit is None:
             return 0
@@ -138,13 +140,30 @@ def _advance(incident, story: Story, actors: dict, category: str, unit: Unit) ->
     level = _ORDER.index(story.progress)
     steps = [
         ("reported", lambda: ops.report_incident(incident, actor=actors["monitor"])),
-        ("assessed", lambda: ops.assess_incident(
-            incident, actor=actors["office"], category=category, unit=unit.code)),
-        ("assessed", lambda: ops.notify_up_incident(
-            incident, actor=actors["office"], recipients="县网信办、镇党委主要领导", channel="电话")),
-        ("dispatched", lambda: ops.dispatch_incident(
-            incident, actor=actors["office"], unit=unit.code,
-            instructions="请于规定时限内核实情况并反馈。")),
+        (
+            "assessed",
+            lambda: ops.assess_incident(
+                incident, actor=actors["office"], category=category, unit=unit.code
+            ),
+        ),
+        (
+            "assessed",
+            lambda: ops.notify_up_incident(
+                incident,
+                actor=actors["office"],
+                recipients="县网信办、镇党委主要领导",
+                channel="电话",
+            ),
+        ),
+        (
+            "dispatched",
+            lambda: ops.dispatch_incident(
+                incident,
+                actor=actors["office"],
+                unit=unit.code,
+                instructions="请于规定时限内核实情况并反馈。",
+            ),
+        ),
         ("acknowledged", lambda: ops.acknowledge_incident(incident, actor=actors["unit_handler"])),
     ]
     for state, step in steps:
@@ -152,7 +171,9 @@ def _advance(incident, story: Story, actors: dict, category: str, unit: Unit) ->
             step()
     if story.progress == "assessed":
         ops.create_statement(
-            incident, actor=actors["office"], kind="holding_reply",
+            incident,
+            actor=actors["office"],
+            kind="holding_reply",
             text="您反映的情况已收到，我们已安排专人核实，将尽快公布核查结果。感谢您的监督。",
         )
     if story.progress == "archived":
@@ -161,8 +182,12 @@ def _advance(incident, story: Story, actors: dict, category: str, unit: Unit) ->
 
 def _close(incident, actors: dict) -> None:
     handler, office = actors["unit_handler"], actors["office"]
-    ops.verify_incident(incident, actor=handler, result="经核实，视频系外省三年前旧闻，与本地无关。")
-    ops.resolve_incident(incident, actor=handler, outcome="已发布澄清说明，并请平台对不实标注予以更正。")
+    ops.verify_incident(
+        incident, actor=handler, result="经核实，视频系外省三年前旧闻，与本地无关。"
+    )
+    ops.resolve_incident(
+        incident, actor=handler, outcome="已发布澄清说明，并请平台对不实标注予以更正。"
+    )
     ops.track_incident(incident, actor=office)
     closer = actors.get("leader") if ops.may(incident, "subside", actors.get("leader")) else office
     ops.subside_incident(incident, actor=closer)
@@ -170,7 +195,8 @@ def _close(incident, actors: dict) -> None:
         (a for a in (office, actors.get("leader")) if a and ops.may(incident, "review", a)), office
     )
     ops.review_incident(
-        incident, actor=reviewer,
+        incident,
+        actor=reviewer,
         summary="旧闻被误标为本地事件，当日核实并澄清，2 小时内转发量明显回落。",
         lessons="对“本地突发”类视频先核来源与时间，再决定回应口径。",
     )

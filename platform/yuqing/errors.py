@@ -50,6 +50,10 @@ class ValidationFailed(DomainError):
     status = 422
     code = "validation_error"
 
-    def __init__(self, fields: dict, message_zh: str = "输入有误，请检查各字段。",
-                 message_en: str = "The input is invalid; check the fields.") -> None:
+    def __init__(
+        self,
+        fields: dict,
+        message_zh: str = "输入有误，请检查各字段。",
+        message_en: str = "The input is invalid; check the fields.",
+    ) -> None:
         super().__init__(message_zh, message_en, fields=fields)

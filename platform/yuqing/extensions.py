@@ -33,6 +33,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
 class YuqingApi(Api):
     """flask-smorest, documenting its default error response with our one error shape."""
 

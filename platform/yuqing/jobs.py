@@ -96,8 +96,9 @@ def platform_job(func):
     return wrapper
 
 
-def enqueue(queue_name: str, func, *args, job_id: str | None = None,
-            at: datetime | None = None, **kwargs):
+def enqueue(
+    queue_name: str, func, *args, job_id: str | None = None, at: datetime | None = None, **kwargs
+):
     queue = get_queue(queue_name)
     options = {"job_id": job_id, "retry": None}
     from rq import Retry

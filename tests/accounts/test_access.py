@@ -68,7 +68,9 @@ def test_login_is_rate_limited_per_address(app, client, make):
     user = make.user(tenant)
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
     statuses = [
-        client.post("/login", data={"email": user.email, "password": "x", "csrf_token": token}).status_code
+        client.post(
+            "/login", data={"email": user.email, "password": "x", "csrf_token": token}
+        ).status_code
         for _ in range(12)
     ]
     assert statuses[:10] == [200] * 10
@@ -82,7 +84,12 @@ def test_member_of_b_cannot_open_a_pages(client, make):
     stranger = make.user(beta, roles=["tenant_admin"])
     login(client, stranger.email, PASSWORD)
     assert client.get("/t/beta/").status_code == 200
-    for path in ("/t/alpha/", "/t/alpha/admin/units", "/t/alpha/admin/members", "/t/alpha/admin/apikeys"):
+    for path in (
+        "/t/alpha/",
+        "/t/alpha/admin/units",
+        "/t/alpha/admin/members",
+        "/t/alpha/admin/apikeys",
+    ):
         assert client.get(path).status_code == 404, path
     body = client.get("/t/beta/admin/units").get_data(as_text=True)
     assert "甲办" not in body

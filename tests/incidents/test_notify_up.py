@@ -21,7 +21,9 @@ def test_party_branch_express_report_meets_the_notify_up_deadline(client, make):
     assert created.status_code == 200, created.get_json()
     incident_id = created.get_json()["incident_id"]
     assert monitor.get(f"/incidents/{incident_id}").get_json()["grade"]["severity"] == "S4"
-    stages = {d["stage"]: d for d in party_branch.get(f"/incidents/{incident_id}/deadlines").get_json()}
+    stages = {
+        d["stage"]: d for d in party_branch.get(f"/incidents/{incident_id}/deadlines").get_json()
+    }
     assert stages["notify_up"]["met_at"] is None
 
     response = party_branch.act(
@@ -30,10 +32,15 @@ def test_party_branch_express_report_meets_the_notify_up_deadline(client, make):
     assert response.status_code == 200, response.get_json()
     incident = party_branch.get(f"/incidents/{incident_id}").get_json()
     assert incident["notified_up_at"] is not None
-    stages = {d["stage"]: d for d in party_branch.get(f"/incidents/{incident_id}/deadlines").get_json()}
+    stages = {
+        d["stage"]: d for d in party_branch.get(f"/incidents/{incident_id}/deadlines").get_json()
+    }
     assert stages["notify_up"]["met_at"] is not None
-    kinds = [e["kind"] for e in party_branch.get(f"/incidents/{incident_id}/timeline").get_json()
-             if "kind" in e]
+    kinds = [
+        e["kind"]
+        for e in party_branch.get(f"/incidents/{incident_id}/timeline").get_json()
+        if "kind" in e
+    ]
     assert "incident.notify_up" in kinds
 
 

@@ -33,9 +33,11 @@ def test_api_exposes_the_snapshot_new_incidents_keep(client, make):
 def test_admin_changes_parameters_through_the_api(client, make):
     tenant = make.tenant("anping", plugin="township")
     admin = make.api_key(tenant, roles=["tenant_admin"])
-    response = client.put("/api/v1/policy", json={"plugin": "township",
-                                                  "params": {"verify_return_hours": 24}},
-                          headers={"Authorization": f"Bearer {admin}"})
+    response = client.put(
+        "/api/v1/policy",
+        json={"plugin": "township", "params": {"verify_return_hours": 24}},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
     assert response.status_code == 200, response.json
     assert response.json["params"]["verify_return_hours"] == 24
     assert _tenant("anping").policy_params["verify_return_hours"] == 24
@@ -44,9 +46,11 @@ def test_admin_changes_parameters_through_the_api(client, make):
 def test_invalid_parameters_are_refused_in_chinese_and_nothing_changes(client, make):
     tenant = make.tenant("anping", plugin="township")
     admin = make.api_key(tenant, roles=["tenant_admin"])
-    response = client.put("/api/v1/policy", json={"plugin": "township",
-                                                  "params": {"verify_return_hours": "半天"}},
-                          headers={"Authorization": f"Bearer {admin}"})
+    response = client.put(
+        "/api/v1/policy",
+        json={"plugin": "township", "params": {"verify_return_hours": "半天"}},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
     assert response.status_code == 422
     error = response.json["error"]
     assert error["code"] == "validation_error"
@@ -59,12 +63,16 @@ def test_unknown_plugin_and_non_admin_are_refused(client, make):
     tenant = make.tenant("anping", plugin="township")
     admin = make.api_key(tenant, roles=["tenant_admin"])
     office = make.api_key(tenant, roles=["office"])
-    unknown = client.put("/api/v1/policy", json={"plugin": "no-such-plan"},
-                         headers={"Authorization": f"Bearer {admin}"})
+    unknown = client.put(
+        "/api/v1/policy",
+        json={"plugin": "no-such-plan"},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
     assert unknown.status_code == 422
     assert "no-such-plan" in str(unknown.json["error"]["fields"])
-    forbidden = client.put("/api/v1/policy", json={"plugin": "school"},
-                           headers={"Authorization": f"Bearer {office}"})
+    forbidden = client.put(
+        "/api/v1/policy", json={"plugin": "school"}, headers={"Authorization": f"Bearer {office}"}
+    )
     assert forbidden.status_code == 403
     assert _tenant("anping").policy_key == "township"
 
@@ -77,10 +85,14 @@ def test_admin_switches_plugin_in_the_web_ui(client, make):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "exactly_5_sites_grade" in html
-    response = client.post("/t/jinpenshan/admin/policy", data={
-        "csrf_token": csrf_token_from(html), "plugin": "school",
-        "param-exactly_5_sites_grade": "major",
-    })
+    response = client.post(
+        "/t/jinpenshan/admin/policy",
+        data={
+            "csrf_token": csrf_token_from(html),
+            "plugin": "school",
+            "param-exactly_5_sites_grade": "major",
+        },
+    )
     assert response.status_code == 302
     tenant = _tenant("jinpenshan")
     assert tenant.policy_key == "school"
@@ -94,10 +106,14 @@ def test_web_form_error_keeps_the_input_and_names_the_field(client, make):
     admin = make.user(tenant, roles=["tenant_admin"])
     login(client, admin.email, PASSWORD)
     html = client.get("/t/anping/admin/policy").get_data(as_text=True)
-    response = client.post("/t/anping/admin/policy", data={
-        "csrf_token": csrf_token_from(html), "plugin": "township",
-        "param-verify_return_hours": "abc",
-    })
+    response = client.post(
+        "/t/anping/admin/policy",
+        data={
+            "csrf_token": csrf_token_from(html),
+            "plugin": "township",
+            "param-verify_return_hours": "abc",
+        },
+    )
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "必须是整数" in body

@@ -80,7 +80,11 @@ def test_b_cannot_write_a_rows(make, two_tenants, model_name):
         row.tenant_id = alpha.id
         db.session.add(row)
         for column in model.__table__.c:
-            if isinstance(column.type, sa.String) and not column.primary_key and not column.foreign_keys:
+            if (
+                isinstance(column.type, sa.String)
+                and not column.primary_key
+                and not column.foreign_keys
+            ):
                 setattr(row, column.key, "tampered")
                 break
         with pytest.raises(TenantScopeError):
@@ -141,19 +145,28 @@ def test_postgres_rls_hides_a_rows_from_raw_sql(app, make, two_tenants, model_na
     with db.engine.connect() as conn:
         # The application role owns nothing and cannot bypass RLS.
         with conn.begin():
-            privileged = conn.execute(sa.text(
-                "SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
+            privileged = conn.execute(
+                sa.text(
+                    "SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user"
+                )
+            ).scalar()
         assert privileged is False
         with conn.begin():
-            conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)})
+            conn.execute(
+                sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)}
+            )
             assert conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar() == 0
         with conn.begin():
             assert conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar() == 0
         with conn.begin():
-            conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(alpha.id)})
+            conn.execute(
+                sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(alpha.id)}
+            )
             assert conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar() >= 1
         with conn.begin():
-            conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)})
+            conn.execute(
+                sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)}
+            )
             if table in APPEND_ONLY:
                 with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
                     conn.execute(sa.text(f'UPDATE "{table}" SET tenant_id = tenant_id'))
@@ -161,4 +174,6 @@ def test_postgres_rls_hides_a_rows_from_raw_sql(app, make, two_tenants, model_na
             updated = conn.execute(sa.text(f'UPDATE "{table}" SET tenant_id = tenant_id'))
             assert updated.rowcount == 0
             with pytest.raises(sa.exc.DBAPIError, match="row-level security"):
-                conn.execute(sa.text(f'INSERT INTO "{table}" (tenant_id) VALUES (:a)'), {"a": alpha.id})
+                conn.execute(
+                    sa.text(f'INSERT INTO "{table}" (tenant_id) VALUES (:a)'), {"a": alpha.id}
+                )

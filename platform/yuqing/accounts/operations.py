@@ -47,7 +47,9 @@ def find_user(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def create_user(*, email: str, name: str, password: str | None, platform_admin: bool = False) -> User:
+def create_user(
+    *, email: str, name: str, password: str | None, platform_admin: bool = False
+) -> User:
     email = email.strip().lower()
     if find_user(email) is not None:
         raise Conflict("该邮箱已注册。", "A user with this e-mail already exists.")
@@ -78,7 +80,9 @@ def unit_by_code(code: str | None) -> Unit | None:
     return unit
 
 
-def add_membership(*, tenant: Tenant, user: User, roles: list[str], unit: Unit | None) -> Membership:
+def add_membership(
+    *, tenant: Tenant, user: User, roles: list[str], unit: Unit | None
+) -> Membership:
     """Add ``user`` to the tenant in scope, or update the roles and unit they already have."""
     roles = validate_roles(tenant, roles)
     membership = db.session.execute(
@@ -127,7 +131,11 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def create_api_key(
-    *, tenant: Tenant, name: str, roles: list[str], created_by: User | None = None,
+    *,
+    tenant: Tenant,
+    name: str,
+    roles: list[str],
+    created_by: User | None = None,
     unit: Unit | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key in the tenant in scope; the raw key is returned once and never stored."""

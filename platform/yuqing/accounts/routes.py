@@ -51,7 +51,9 @@ def login():
             session.permanent = True
             # Each sign-in is audited again in every tenant the person enters.
             session.pop("entered_tenants", None)
-            return redirect(_safe_next(request.args.get("next")) or url_for("accounts.choose_tenant"))
+            return redirect(
+                _safe_next(request.args.get("next")) or url_for("accounts.choose_tenant")
+            )
         # One message for every failure: it must not tell which accounts exist.
         flash(gettext("邮箱或密码不正确，或账户已被暂时锁定，请稍后再试。"), "error")
     return render_template("accounts/login.html", form=form)

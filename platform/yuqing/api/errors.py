@@ -39,7 +39,11 @@ _STATUS_TEXT = {
     409: ("当前状态不允许此操作。", "The current state does not allow this.", "conflict"),
     413: ("请求体过大。", "The request is too large.", "too_large"),
     415: ("请求须为 JSON。", "The request body must be JSON.", "unsupported_media_type"),
-    422: ("输入有误，请检查各字段。", "The input is invalid; check the fields.", "validation_error"),
+    422: (
+        "输入有误，请检查各字段。",
+        "The input is invalid; check the fields.",
+        "validation_error",
+    ),
     429: ("请求过于频繁，请稍后再试。", "Too many requests; try again later.", "rate_limited"),
     500: ("服务器内部错误。", "Internal server error.", "server_error"),
 }

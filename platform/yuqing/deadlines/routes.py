@@ -358,8 +358,9 @@ def _dashboard_panel(tenant, actor):
     if (visible := visible_to(actor)) is not None:
         open_query = open_query.where(visible)
     open_rows = db.session.execute(
-        open_query.group_by(Incident.grade_label, Incident.severity, Unit.name)
-        .order_by(Incident.severity.desc(), Unit.name)
+        open_query.group_by(Incident.grade_label, Incident.severity, Unit.name).order_by(
+            Incident.severity.desc(), Unit.name
+        )
     ).all()
     today = now.astimezone(ZoneInfo(tenant.timezone or "Asia/Shanghai")).date()
     latest = list_digests(limit=1)

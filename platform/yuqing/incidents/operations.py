@@ -81,9 +81,11 @@ def unit_subtree_ids(unit_id: int | None) -> set[int]:
         return set()
     ids, frontier = {unit_id}, [unit_id]
     while frontier:
-        children = db.session.execute(
-            sa.select(Unit.id).where(Unit.parent_id.in_(frontier))
-        ).scalars().all()
+        children = (
+            db.session.execute(sa.select(Unit.id).where(Unit.parent_id.in_(frontier)))
+            .scalars()
+            .all()
+        )
         frontier = [child for child in children if child not in ids]
         ids.update(frontier)
     return ids
@@ -102,9 +104,12 @@ def get_visible_incident(incident_id: int, actor: Actor | None, *, for_update: b
     """The incident as a person asks for it: one they may not see is simply not found."""
     incident = get_incident(incident_id, for_update=for_update)
     clause = visible_to(actor)
-    if clause is not None and not db.session.execute(
-        sa.select(sa.literal(True)).where(Incident.id == incident.id, clause)
-    ).first():
+    if (
+        clause is not None
+        and not db.session.execute(
+            sa.select(sa.literal(True)).where(Incident.id == incident.id, clause)
+        ).first()
+    ):
         raise NotFound("舆情事件不存在。", "No such incident.")
     return incident
 

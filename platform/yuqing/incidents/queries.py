@@ -115,7 +115,6 @@ def list_incidents(
     return IncidentPage(list(items), page, per_page, total, applied)
 
 
-
 # --- case library ------------------------------------------------------------------------------
 
 

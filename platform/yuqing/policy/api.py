@@ -12,8 +12,12 @@ from yuqing.extensions import db
 from yuqing.policy import all_plugins
 from yuqing.policy.operations import change_tenant_policy, current_snapshot
 
-blp = Blueprint("policy_api", __name__, url_prefix="/api/v1/policy",
-                description="The tenant's policy plugin (处置方案)")
+blp = Blueprint(
+    "policy_api",
+    __name__,
+    url_prefix="/api/v1/policy",
+    description="The tenant's policy plugin (处置方案)",
+)
 blueprints = [blp]
 
 
@@ -43,10 +47,10 @@ def current_policy():
 def change_policy(body):
     """Choose the plugin and set its parameters (tenant admins). Applies to new incidents only."""
     if not g.actor.has_role("tenant_admin"):
-        raise Forbidden("只有本单位管理员可以更改处置方案。",
-                        "Only the tenant admin can change the policy.")
-    change_tenant_policy(tenant=g.tenant, key=body["plugin"], params=body["params"],
-                         actor=g.actor)
+        raise Forbidden(
+            "只有本单位管理员可以更改处置方案。", "Only the tenant admin can change the policy."
+        )
+    change_tenant_policy(tenant=g.tenant, key=body["plugin"], params=body["params"], actor=g.actor)
     db.session.commit()
     return current_snapshot(g.tenant)
 

@@ -30,7 +30,9 @@ def parse_param_form(plugin, form) -> dict:
             if f"param-{name}" not in form:
                 continue
             text = form.get(f"param-{name}", "")
-            raw[name] = [item.strip() for item in text.replace("，", ",").split(",") if item.strip()]
+            raw[name] = [
+                item.strip() for item in text.replace("，", ",").split(",") if item.strip()
+            ]
         elif f"param-{name}" in form:
             raw[name] = form.get(f"param-{name}", "").strip()
     return raw
@@ -42,8 +44,12 @@ def show():
     tenant = g.tenant
     plugin = get_plugin(tenant.policy_key) if tenant.policy_key else None
     description = plugin.describe(tenant.policy_params) if plugin else None
-    return render_template("policy/show.html", plugin=plugin, description=description,
-                           can_edit=g.actor.has_role("tenant_admin"))
+    return render_template(
+        "policy/show.html",
+        plugin=plugin,
+        description=description,
+        can_edit=g.actor.has_role("tenant_admin"),
+    )
 
 
 @bp.route("/t/<tenant_slug>/admin/policy", methods=["GET", "POST"])
@@ -75,5 +81,6 @@ def edit():
     for param in params:
         if param["name"] in submitted:
             param["value"] = submitted[param["name"]]
-    return render_template("policy/edit.html", plugins=plugins, plugin=plugin, params=params,
-                           field_errors=field_errors)
+    return render_template(
+        "policy/edit.html", plugins=plugins, plugin=plugin, params=params, field_errors=field_errors
+    )

@@ -97,8 +97,12 @@ def _record_tenant_login(actor: Actor) -> None:
         return
     from yuqing.audit.operations import record_event
 
-    record_event("auth.login", actor=actor, subject=("user", actor.user_id),
-                 data={"remote_addr": request.remote_addr})
+    record_event(
+        "auth.login",
+        actor=actor,
+        subject=("user", actor.user_id),
+        data={"remote_addr": request.remote_addr},
+    )
     db.session.commit()
     session[ENTERED_TENANTS] = [*entered, actor.tenant_id]
 

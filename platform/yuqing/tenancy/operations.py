@@ -48,7 +48,9 @@ def save_unit(*, code: str, name: str, parent_code: str | None = None) -> Unit:
     unit = db.session.execute(db.select(Unit).filter_by(code=code)).scalar_one_or_none()
     parent = None
     if parent_code:
-        parent = db.session.execute(db.select(Unit).filter_by(code=parent_code)).scalar_one_or_none()
+        parent = db.session.execute(
+            db.select(Unit).filter_by(code=parent_code)
+        ).scalar_one_or_none()
         if parent is None:
             raise ValidationFailed({"parent": [f"上级单位 {parent_code} 不存在。"]})
     if unit is None:

@@ -48,9 +48,13 @@ def grant_application_role(connection: sa.Connection, app_role: str) -> None:
         raise ValueError(f"unsafe role name: {app_role!r}")
     connection.execute(sa.text(f"GRANT USAGE ON SCHEMA public TO {app_role}"))
     connection.execute(
-        sa.text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_role}")
+        sa.text(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_role}"
+        )
     )
-    connection.execute(sa.text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role}"))
+    connection.execute(
+        sa.text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role}")
+    )
     # The audit chain is append-only: the application may add events, never change them.
     connection.execute(
         sa.text(

@@ -47,8 +47,11 @@ def units():
     form = UnitForm()
     if form.validate_on_submit():
         try:
-            save_unit(code=form.code.data.strip(), name=form.name.data.strip(),
-                      parent_code=(form.parent.data or "").strip() or None)
+            save_unit(
+                code=form.code.data.strip(),
+                name=form.name.data.strip(),
+                parent_code=(form.parent.data or "").strip() or None,
+            )
             db.session.commit()
             flash(gettext("单位已保存。"), "success")
             return redirect(url_for("tenancy.units"))
@@ -68,8 +71,12 @@ def members():
                 user = find_user(form.email.data) or create_user(
                     email=form.email.data, name=form.name.data, password=None
                 )
-            add_membership(tenant=g.tenant, user=user, roles=form.roles.data,
-                           unit=unit_by_code((form.unit.data or "").strip() or None))
+            add_membership(
+                tenant=g.tenant,
+                user=user,
+                roles=form.roles.data,
+                unit=unit_by_code((form.unit.data or "").strip() or None),
+            )
             db.session.commit()
             flash(gettext("成员已保存。新用户需由管理员设置密码后方可登录。"), "success")
             return redirect(url_for("tenancy.members"))
@@ -100,8 +107,12 @@ def api_keys():
     new_key = None
     if form.validate_on_submit():
         try:
-            _, new_key = create_api_key(tenant=g.tenant, name=form.name.data.strip(),
-                                        roles=form.roles.data, created_by=current_user)
+            _, new_key = create_api_key(
+                tenant=g.tenant,
+                name=form.name.data.strip(),
+                roles=form.roles.data,
+                created_by=current_user,
+            )
             db.session.commit()
         except DomainError as exc:
             _flash_error(exc)
@@ -126,14 +137,18 @@ def platform_tenants():
     with tenant_scope_disabled():
         if form.validate_on_submit():
             try:
-                create_tenant(slug=form.slug.data.strip(), name=form.name.data.strip(),
-                              kind=form.kind.data.strip(),
-                              timezone=(form.timezone.data or "Asia/Shanghai").strip())
+                create_tenant(
+                    slug=form.slug.data.strip(),
+                    name=form.name.data.strip(),
+                    kind=form.kind.data.strip(),
+                    timezone=(form.timezone.data or "Asia/Shanghai").strip(),
+                )
                 db.session.commit()
                 flash(gettext("租户已创建。"), "success")
                 return redirect(url_for("tenancy.platform_tenants"))
             except DomainError as exc:
                 _flash_error(exc)
         tenants = db.session.execute(db.select(Tenant).order_by(Tenant.slug)).scalars().all()
-        return render_template("tenancy/platform_tenants.html", form=form, tenants=tenants,
-                               next_url=request.path)
+        return render_template(
+            "tenancy/platform_tenants.html", form=form, tenants=tenants, next_url=request.path
+        )

@@ -49,7 +49,9 @@ def error_summary(
     if isinstance(exc, Conflict) and "allowed_actions" in details:
         label = action_label or (lambda action: action)
         names = (", " if english else "、").join(label(a) for a in details["allowed_actions"])
-        message += " " + gettext("当前状态下可执行的操作：%(names)s。", names=names or gettext("无"))
+        message += " " + gettext(
+            "当前状态下可执行的操作：%(names)s。", names=names or gettext("无")
+        )
     colon, semicolon = (": ", "; ") if english else ("：", "；")
     labels = field_labels or {}
     lines = [

@@ -20,8 +20,9 @@ class NavEntry:
 _entries: dict[str, NavEntry] = {}
 
 
-def register_nav(label: str | LazyString, endpoint: str, roles: tuple[str, ...] | None = None,
-                 order: int = 50) -> None:
+def register_nav(
+    label: str | LazyString, endpoint: str, roles: tuple[str, ...] | None = None, order: int = 50
+) -> None:
     """Show ``label`` to members holding one of ``roles`` (``None``: all).
 
     Pass ``lazy_gettext("…")`` so the label is extracted for translation; a plain Chinese
@@ -40,8 +41,7 @@ def tenant_nav() -> list[dict]:
             continue
         url = url_for(entry.endpoint)
         label = gettext(entry.label) if isinstance(entry.label, str) else str(entry.label)
-        items.append({"label": label, "url": url,
-                      "active": request.path == url})
+        items.append({"label": label, "url": url, "active": request.path == url})
     return items
 
 
