@@ -313,8 +313,12 @@ def _show_context(incident) -> dict:
         "can_draft": statements_open and may(incident, "draft_statement", actor),
         "can_approve": statements_open and may(incident, "approve_statement", actor),
         "can_publish": statements_open and may(incident, "publish_statement", actor),
+        # Every step is an audit event; the slip, statement and grade entries of the API's
+        # timeline retell the same steps (the grade card shows the grade history).
         "timeline": [
-            {**entry, "details": _event_details(entry, plugin, units)} for entry in timeline
+            {**entry, "details": _event_details(entry, plugin, units)}
+            for entry in timeline
+            if entry["type"] == "event"
         ],
         "chart": metrics_chart(_metric_series(incident, timeline)),
         "similar": [
