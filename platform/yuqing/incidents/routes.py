@@ -91,6 +91,15 @@ FIELD_LABELS = {
 #: and are translated when a page is drawn; listed here so that extraction finds them.
 #: ``tests/web/test_i18n.py`` checks that every one of them is in the catalog.
 _RENDER_TIME_MSGIDS = (
+    # Timeline summaries of events that are not actions (queries._EVENT_SUMMARIES).
+    _l("登记舆情"),
+    _l("更新指标"),
+    _l("指标达标，自动升级"),
+    _l("起草回应稿"),
+    _l("修改回应稿"),
+    _l("审定回应稿"),
+    _l("发布回应"),
+    _l("发布被拒绝（缺少审定）"),
     _l("已发现"),
     _l("已报送"),
     _l("已研判"),
