@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:29:04.746367
+Create Date: 2026-11-28 19:38:17.317979
 """
 from alembic import op
 import sqlalchemy as sa
@@ -325,6 +325,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
     sa.Column('stage', sa.String(length=32), nullable=False),
+    sa.Column('rule_key', sa.String(length=32), nullable=False),
     sa.Column('anchor', sa.String(length=32), nullable=False),
     sa.Column('anchor_at', yuqing.db_types.UTCDateTime(), nullable=False),
     sa.Column('grade_code', sa.String(length=32), nullable=True),
@@ -348,7 +349,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_deadlines_incident_id_incidents'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_deadlines_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deadlines')),
-    sa.UniqueConstraint('incident_id', 'stage', name=op.f('uq_deadlines_incident_id_stage'))
+    sa.UniqueConstraint('incident_id', 'stage', 'rule_key', name=op.f('uq_deadlines_incident_id_stage_rule_key'))
     )
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deadlines_incident_id'), ['incident_id'], unique=False)

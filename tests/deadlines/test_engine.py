@@ -414,3 +414,110 @@ def test_concurrent_breach_jobs_record_one_breach(app, school, make):
             .where(AccountabilityEntry.deadline_id == deadline_id)
         ).scalar()
         assert entries == 1
+
+
+def test_every_rule_of_a_stage_is_its_own_deadline_and_the_stage_meets_them_all(make):
+    # 篇四 一级 (a central outlet: S4) sets three limits on 上报: the 党总支's 手机快报 in 30
+    # minutes and 纸质快报 in an hour from the occurrence, and the unit's report in 30 minutes
+    # from discovery. Each is a row of its own; one upward report at +45 min meets all three.
+    tenant = make.tenant("highway-multi", plugin="highway-branch")
+    unit = make.unit(tenant, "panxi", "盘溪公路管理站")
+    incident_id = make.deadline_incident(
+        tenant, grade="level_1", unit=unit, occurred_at=T0, discovered_at=T0
+    )
+    with tenant_scope(tenant.id):
+        incident = db.session.get(Incident, incident_id)
+        assert incident.severity == "S4"
+        first = ops.sync_deadlines(incident, now=T0)
+        db.session.commit()
+        notify_up = [r for r in first if r.stage == "notify_up"]
+        assert len(notify_up) == 3
+        assert len({r.rule_key for r in notify_up}) == 3
+        due = {r.label_zh: r.due_at for r in notify_up}
+        ids = {r.rule_key: r.id for r in notify_up}
+    assert sorted(due.values()) == [
+        T0 + timedelta(minutes=30),
+        T0 + timedelta(minutes=30),
+        T0 + timedelta(hours=1),
+    ]
+    assert due["一级：纸质快报送达市局主要领导（由分局党总支报送）"] == T0 + timedelta(hours=1)
+
+    # Recomputing finds the same rows (the key is stable), and adds none.
+    with tenant_scope(tenant.id):
+        again = ops.sync_deadlines(db.session.get(Incident, incident_id), now=T0)
+        db.session.commit()
+        assert {r.rule_key: r.id for r in again if r.stage == "notify_up"} == ids
+
+    met = T0 + timedelta(minutes=45)
+    with tenant_scope(tenant.id):
+        incident = db.session.get(Incident, incident_id)
+        incident.notified_up_at = met
+        ops.sync_deadlines(incident, now=met, action="notify_up", at=met)
+        db.session.commit()
+        rows = (
+            db.session.execute(
+                sa.select(Deadline).where(
+                    Deadline.incident_id == incident_id, Deadline.stage == "notify_up"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert len(rows) == 3 and all(r.met_at == met for r in rows)
+        late = [r for r in rows if r.due_at == T0 + timedelta(minutes=30)]
+        [in_time] = [r for r in rows if r.due_at == T0 + timedelta(hours=1)]
+        assert len(late) == 2
+        # Met late: a breach without escalation, one 迟报 entry each with its own lateness.
+        assert all(r.breached_at is not None and r.escalation_level == 0 for r in late)
+        assert in_time.breached_at is None
+        entries = (
+            db.session.execute(
+                sa.select(AccountabilityEntry).where(
+                    AccountabilityEntry.incident_id == incident_id,
+                    AccountabilityEntry.stage == "notify_up",
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert sorted(e.deadline_id for e in entries) == sorted(r.id for r in late)
+        assert all(e.kind == "late_report" for e in entries)
+        assert all(e.lateness_seconds == 15 * 60 and e.met_at == met for e in entries)
+        assert {e.responsible_role for e in entries} == {"party_branch", "unit_handler"}
+        assert "overdue" not in (db.session.get(Incident, incident_id).priority_flags or [])
+        # The incident page and the API list one row per rule.
+        shown = ops.deadlines_for_incident(db.session.get(Incident, incident_id), now=met)
+        statuses = sorted(d["status"] for d in shown if d["stage"] == "notify_up")
+        assert statuses == ["met", "met_late", "met_late"]
+        # So do the accountability record and the incident report.
+        from yuqing.reports.documents import build_accountability, build_incident_report
+
+        record = build_accountability(incident=incident_id)
+        lines = [r for r in record["rows"] if r["stage"] == "notify_up"]
+        assert len(lines) == 3
+        assert sorted(r["entry_kind"] for r in lines) == ["", "迟报", "迟报"]
+        assert len([e for e in record["entries"] if e["stage_zh"] == lines[0]["stage_zh"]]) == 2
+        report = build_incident_report(incident_id=incident_id)
+        assert len([r for r in report["deadlines"] if r["stage"] == "notify_up"]) == 3
+
+
+def test_a_grade_change_keeps_an_open_row_whose_rule_the_new_grade_lacks(make):
+    # 篇四 二级 → 一级: the 二级 upward report is not an 一级 rule, but its clock already ran,
+    # so its row stays (open, met with the stage); the 一级 rules add rows of their own.
+    tenant = make.tenant("highway-rise", plugin="highway-branch")
+    incident_id = make.deadline_incident(tenant, grade="level_2", occurred_at=T0, discovered_at=T0)
+    with tenant_scope(tenant.id):
+        [level_2] = [
+            r
+            for r in ops.sync_deadlines(db.session.get(Incident, incident_id), now=T0)
+            if r.stage == "notify_up"
+        ]
+        level_2_id = level_2.id
+        incident = db.session.get(Incident, incident_id)
+        incident.grade_code, incident.severity = "level_1", "S4"
+        db.session.commit()
+        rows = ops.sync_deadlines(incident, now=T0 + timedelta(minutes=5), action="grade_rise")
+        db.session.commit()
+        notify_up = {r.id: r for r in rows if r.stage == "notify_up"}
+        assert len(notify_up) == 4 and level_2_id in notify_up
+        assert notify_up[level_2_id].grade_code == "level_2" and notify_up[level_2_id].is_open

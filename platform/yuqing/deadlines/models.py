@@ -7,6 +7,7 @@ fire at those times only re-read the row and act on it.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -17,12 +18,37 @@ from yuqing.extensions import db
 from yuqing.tenancy.scope import TenantScoped
 
 
+def deadline_rule_key(stage: str, anchor: str, actor_role: str, label_zh: str) -> str:
+    """The stable key of one obligation of a plan within its stage (16 hex digits).
+
+    A plan may set several limits for one stage and grade (篇四 一级: the 30-minute 手机快报, the
+    one-hour 纸质快报 and the unit's own report to the 党总支), each its own :class:`Deadline`
+    row. The key hashes what makes a rule the *same obligation*: its stage, clock anchor,
+    responsible role and Chinese label. It leaves out the limit (``within``) and the grade, so
+    a grade change that tightens the same obligation updates the same row. Policy tables
+    (``policy/tables.py``) give one label to a stage's limit across every grade, so the key is
+    stable across grade changes; a plan that words a rule differently per grade gets a new row
+    (the old one is kept, see ``operations.sync_deadlines``).
+    """
+    text = "\x1f".join((stage, anchor, actor_role, label_zh))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _default_rule_key(context) -> str:
+    # Rows built without an explicit key (fixtures, scripts) get the key of their own rule.
+    params = context.get_current_parameters()
+    return deadline_rule_key(
+        params["stage"], params["anchor"], params["actor_role"], params["label_zh"]
+    )
+
+
 class Deadline(TenantScoped, db.Model):
-    """The time limit of one stage of one incident, computed from its policy snapshot."""
+    """The time limit of one rule of one stage of one incident, from its policy snapshot."""
 
     __tablename__ = "deadlines"
     __table_args__ = (
-        sa.UniqueConstraint("incident_id", "stage"),
+        # One row per rule: a stage may have several (see ``deadline_rule_key``).
+        sa.UniqueConstraint("incident_id", "stage", "rule_key"),
         # The sweeper's two scans: open rows by due time, breached rows by escalation time.
         sa.Index("ix_deadlines_open_due", "tenant_id", "met_at", "breached_at", "due_at"),
     )
@@ -33,6 +59,9 @@ class Deadline(TenantScoped, db.Model):
     )
     #: Lifecycle stage this limit binds (``report``, ``verify``, ``holding_reply`` …).
     stage: Mapped[str] = mapped_column(sa.String(32))
+    #: Which rule of the stage this row is (:func:`deadline_rule_key`): stable across
+    #: recomputations and grade changes.
+    rule_key: Mapped[str] = mapped_column(sa.String(32), default=_default_rule_key)
     #: Clock anchor of the rule (``discovered_at``, ``slip_received_at`` …) and its value.
     anchor: Mapped[str] = mapped_column(sa.String(32))
     anchor_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -72,7 +101,7 @@ class Deadline(TenantScoped, db.Model):
         return self.met_at is not None or self.acknowledged_at is not None
 
     def __repr__(self) -> str:
-        return f"<Deadline {self.incident_id}/{self.stage} due {self.due_at:%Y-%m-%d %H:%M}>"
+        return f"<Deadline {self.incident_id}/{self.stage}/{self.rule_key} due {self.due_at:%Y-%m-%d %H:%M}>"
 
 
 class CalendarOverride(db.Model):

@@ -8,12 +8,21 @@ Decisions worth knowing:
 
 * **Rules come from the incident's snapshot** (plugin key + resolved parameters frozen at
   creation), never from the tenant's current choice (ARCHITECTURE §3).
-* **A stage has one deadline** (unique ``(incident_id, stage)``). If a plan has two rules for one
-  stage, the earliest due time wins.
+* **Every rule is its own deadline** (unique ``(incident_id, stage, rule_key)``). A plan may set
+  several limits for one stage (篇四 一级: 手机快报 in 30 minutes, 纸质快报 in an hour, the
+  unit's report to the 党总支 in 30 minutes); each gets a row, identified within the stage by
+  ``models.deadline_rule_key`` (stage + anchor + responsible role + label, hashed), which
+  leaves out the limit and the grade so that a recomputation or a grade change finds the same
+  row for the same obligation. Reaching the stage meets all its rows at that moment: the ones
+  already past due are met late (a breach and an entry each, without escalation), the others
+  in time.
 * **Grade changes only tighten.** A grade rise recomputes every open deadline and moves it
   earlier at once. A downgrade never moves an open deadline later: the clock already started
   under the stricter rule, the plans punish 迟报 rather than acting early, and loosening would
-  let anyone escape a breach by downgrading just before it. A met deadline stays met.
+  let anyone escape a breach by downgrading just before it. A met deadline stays met. For the
+  same reason a row whose rule the new grade no longer has is **kept** as it is (open, with
+  its timers, met when its stage is reached): it was an obligation when its clock started, and
+  dropping it would let a downgrade erase it.
 * **Met is read from the incident's own milestones** (``reported_at``, ``verified_at``, the first
   published statement …), so a missed signal or a replay cannot leave a stage open. A holding
   reply (首次回应) is met by the first statement of any kind; ``respond`` by a reply or a press
@@ -39,7 +48,12 @@ from yuqing.accounts.models import Membership
 from yuqing.audit.operations import record_event
 from yuqing.db_types import utcnow
 from yuqing.deadlines.calendar import TenantCalendar, compute_due
-from yuqing.deadlines.models import AccountabilityEntry, CalendarOverride, Deadline
+from yuqing.deadlines.models import (
+    AccountabilityEntry,
+    CalendarOverride,
+    Deadline,
+    deadline_rule_key,
+)
 from yuqing.errors import Conflict, Forbidden, NotFound
 from yuqing.extensions import db
 from yuqing.policy import get_plugin
@@ -175,26 +189,35 @@ def _plugin_and_params(incident):
     return get_plugin(incident.policy_key), incident.policy_params or {}
 
 
-def compute_deadlines(incident, calendar: TenantCalendar) -> dict[str, _Computed]:
-    """Stage → the tightest rule whose anchor is known, with its due time."""
+def rule_key(rule) -> str:
+    """The key of a policy ``DeadlineRule`` within its stage (``models.deadline_rule_key``)."""
+    return deadline_rule_key(rule.stage, rule.anchor, rule.actor_role, rule.label_zh)
+
+
+def compute_deadlines(incident, calendar: TenantCalendar) -> dict[tuple[str, str], _Computed]:
+    """(stage, rule key) → each rule whose anchor is known, with its due time.
+
+    Two rules with the same key (the same obligation listed twice) keep the tighter one.
+    """
     plugin, params = _plugin_and_params(incident)
-    best: dict[str, _Computed] = {}
+    computed: dict[tuple[str, str], _Computed] = {}
     for rule in plugin.deadline_rules(incident.grade_code, params):
         anchor_at = _aware(anchor_value(incident, rule.anchor))
         if anchor_at is None:
             continue
         due_at = compute_due(rule.within, anchor_at, calendar)
-        current = best.get(rule.stage)
+        key = (rule.stage, rule_key(rule))
+        current = computed.get(key)
         if current is None or due_at < current.due_at:
-            best[rule.stage] = _Computed(rule, anchor_at, due_at)
-    return best
+            computed[key] = _Computed(rule, anchor_at, due_at)
+    return computed
 
 
-def _load_deadlines(incident_id: int) -> dict[str, Deadline]:
+def _load_deadlines(incident_id: int) -> dict[tuple[str, str], Deadline]:
     rows = db.session.execute(
-        sa.select(Deadline).where(Deadline.incident_id == incident_id)
+        sa.select(Deadline).where(Deadline.incident_id == incident_id).order_by(Deadline.id)
     ).scalars()
-    return {row.stage: row for row in rows}
+    return {(row.stage, row.rule_key): row for row in rows}
 
 
 def _apply_rule(row: Deadline, computed: _Computed, grade_code: str) -> None:
@@ -233,18 +256,20 @@ def sync_deadlines(
     acted = set(_stages_met_by(action, statement_kind))
     touched: list[Deadline] = []
 
-    for stage, target in computed.items():
-        row = rows.get(stage)
+    for key, target in computed.items():
+        row = rows.get(key)
         if row is None:
+            stage, key_of_rule = key
             row = Deadline(
                 tenant_id=incident.tenant_id,
                 incident_id=incident.id,
                 stage=stage,
+                rule_key=key_of_rule,
                 escalation_level=0,
             )
             _apply_rule(row, target, incident.grade_code)
             db.session.add(row)
-            rows[stage] = row
+            rows[key] = row
             touched.append(row)
         elif row.met_at is None and target.due_at < row.due_at:
             # A grade rise (or an earlier anchor) tightens an open deadline at once.
@@ -252,12 +277,18 @@ def sync_deadlines(
             touched.append(row)
     db.session.flush()
 
-    for stage, row in rows.items():
+    # Reaching a stage meets every row of it (every rule of the stage) at the same moment.
+    reached: dict[str, datetime | None] = {}
+    for row in rows.values():
         if row.met_at is not None:
             continue
-        met_at = _aware(stage_met_at(incident, stage))
-        if met_at is None and stage in acted:
-            met_at = _aware(at) or now
+        stage = row.stage
+        if stage not in reached:
+            met_at = _aware(stage_met_at(incident, stage))
+            if met_at is None and stage in acted:
+                met_at = _aware(at) or now
+            reached[stage] = met_at
+        met_at = reached[stage]
         if met_at is None:
             continue
         if met_at > row.due_at and row.breached_at is None:
@@ -274,7 +305,7 @@ def sync_deadlines(
     db.session.flush()
     for row in touched:
         schedule_timers(row, incident)
-    return sorted(rows.values(), key=lambda r: r.due_at)
+    return sorted(rows.values(), key=lambda r: (r.due_at, r.id))
 
 
 def _close_accountability(row: Deadline, met_at: datetime) -> None:
@@ -818,6 +849,7 @@ def deadline_dict(row: Deadline, tenant: Tenant, now: datetime) -> dict:
         "incident_id": row.incident_id,
         "stage": row.stage,
         "stage_zh": STAGE_LABELS.get(row.stage, (row.stage,))[0],
+        "rule_key": row.rule_key,
         "label_zh": row.label_zh,
         "label_en": row.label_en,
         "rule_source": row.rule_source,
@@ -846,7 +878,9 @@ def deadlines_for_incident(incident, *, now: datetime | None = None) -> list[dic
     now = now or utcnow()
     tenant = db.session.get(Tenant, incident.tenant_id)
     rows = db.session.execute(
-        sa.select(Deadline).where(Deadline.incident_id == incident.id).order_by(Deadline.due_at)
+        sa.select(Deadline)
+        .where(Deadline.incident_id == incident.id)
+        .order_by(Deadline.due_at, Deadline.id)
     ).scalars()
     return [deadline_dict(row, tenant, now) for row in rows]
 
@@ -887,6 +921,7 @@ __all__ = [
     "human_duration_en",
     "human_duration_zh",
     "prewarn_deadline",
+    "rule_key",
     "sweep_tenant_deadlines",
     "sync_deadlines",
     "tenant_calendar",

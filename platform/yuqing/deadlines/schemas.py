@@ -12,6 +12,12 @@ class DeadlineSchema(Schema):
     incident_id = fields.Integer()
     stage = fields.String()
     stage_zh = fields.String()
+    rule_key = fields.String(
+        metadata={
+            "description": "Which rule of the stage (a stage may have several, one row each); "
+            "stable across recomputations and grade changes"
+        }
+    )
     label_zh = fields.String()
     label_en = fields.String()
     rule_source = fields.String()
