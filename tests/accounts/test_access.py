@@ -147,3 +147,18 @@ def test_pages_carry_security_headers(client):
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+
+
+def test_one_person_in_two_tenants_switches_between_them(client, make):
+    anping = make.tenant("anping", name="安平镇")
+    school = make.tenant("jinpenshan", name="金盆山学校", plugin="school")
+    person = make.user(anping, email="zhou@example.cn", roles=["spokesperson"])
+    make.user(school, email="zhou@example.cn", roles=["leader"])
+    login(client, person.email, PASSWORD)
+    chooser = client.get("/tenants").get_data(as_text=True)
+    assert "安平镇" in chooser and "金盆山学校" in chooser
+    assert "安平镇" in client.get("/t/anping/").get_data(as_text=True)
+    # Each tenant shows the roles held there, nothing carried over from the other.
+    school_home = client.get("/t/jinpenshan/").get_data(as_text=True)
+    assert "金盆山学校" in school_home
+    assert client.get("/t/jinpenshan/admin/members").status_code == 403
