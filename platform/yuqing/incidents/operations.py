@@ -114,26 +114,22 @@ def get_visible_incident(incident_id: int, actor: Actor | None, *, for_update: b
     return incident
 
 
-def get_slip(incident: Incident, slip_id: int) -> DispatchSlip:
-    slip = db.session.execute(
-        sa.select(DispatchSlip).where(
-            DispatchSlip.id == slip_id, DispatchSlip.incident_id == incident.id
-        )
+def _child_of(incident: Incident, model, child_id: int, message_zh: str, message_en: str):
+    # Children are loaded through their parent, never by a bare id from the URL.
+    child = db.session.execute(
+        sa.select(model).where(model.id == child_id, model.incident_id == incident.id)
     ).scalar_one_or_none()
-    if slip is None:
-        raise NotFound("联系单不存在。", "No such dispatch slip.")
-    return slip
+    if child is None:
+        raise NotFound(message_zh, message_en)
+    return child
+
+
+def get_slip(incident: Incident, slip_id: int) -> DispatchSlip:
+    return _child_of(incident, DispatchSlip, slip_id, "联系单不存在。", "No such dispatch slip.")
 
 
 def get_statement(incident: Incident, statement_id: int) -> Statement:
-    statement = db.session.execute(
-        sa.select(Statement).where(
-            Statement.id == statement_id, Statement.incident_id == incident.id
-        )
-    ).scalar_one_or_none()
-    if statement is None:
-        raise NotFound("回应稿不存在。", "No such statement.")
-    return statement
+    return _child_of(incident, Statement, statement_id, "回应稿不存在。", "No such statement.")
 
 
 def unit_by_code(code: str, field: str = "unit") -> Unit:
